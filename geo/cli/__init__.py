@@ -1,0 +1,21 @@
+"""The ``biomap`` command line. Each capability registers its commands from its own module."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="biomap",
+    help="biomap: Guangzhou's biomedical innovation service platforms, mapped and counted.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Command modules register themselves on ``app`` when imported.
+from geo.cli import core as _core  # noqa: E402, F401
+
+
+def main() -> None:
+    """Entry point of the ``biomap`` console script."""
+    app()

@@ -1,0 +1,42 @@
+"""Error classes raised by biomap's library.
+
+Every error subclasses :class:`BiomapError` and, where it fits, a builtin, so callers can catch
+either. Messages quote the offending value and say what to do about it.
+"""
+
+
+class BiomapError(Exception):
+    """Base class of every error biomap raises on purpose."""
+
+
+class CRSMismatchError(BiomapError, ValueError):
+    """Two layers are in different coordinate systems, or one has none."""
+
+
+class InvalidGeometryError(BiomapError, ValueError):
+    """Geometries are missing, empty or invalid where valid ones are required."""
+
+
+class UnknownZoneLayerError(BiomapError, KeyError):
+    """A zone layer was asked for by a name that is not loaded."""
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class DataFileError(BiomapError, ValueError):
+    """A data file is missing, unreadable or malformed."""
+
+
+class ValidationError(BiomapError, ValueError):
+    """Records failed validation; ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        detail = "\n".join(f"  - {p}" for p in self.problems[:50])
+        more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
+        super().__init__(f"{message}\n{detail}{more}" if detail else message)
+
+
+class CoordinateError(BiomapError, ValueError):
+    """Coordinates are out of range, outside the supported area, or in an unknown system."""

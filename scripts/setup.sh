@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set biomap up on a fresh Debian machine: system packages (Chromium for browser tests and
+# snapshots, a CJK font), a virtualenv in .venv, and biomap with its pinned dependencies.
+# Idempotent: a second run installs nothing new. Set BIOMAP_SKIP_APT=1 to skip apt-get.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_pkgs=(chromium fonts-noto-cjk)
+missing=()
+for pkg in "${apt_pkgs[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ] && [ "${BIOMAP_SKIP_APT:-0}" != "1" ]; then
+  echo "setup: installing ${missing[*]} with apt-get" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv" >&2
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.biomap-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
+  echo "setup: installing biomap and its dependencies into .venv" >&2
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
+  touch "$stamp"
+fi
+echo "setup: ready (.venv/bin/biomap --help)" >&2
