@@ -1,0 +1,412 @@
+"""Offline-first geocoding of Guangzhou addresses: a chain of resolvers, first confident wins.
+
+1. ``supplied``: coordinates that came with the record, in their declared CRS (wgs84, gcj02,
+   bd09), converted to WGS84; swapped lon/lat is detected and undone (with a note), points
+   outside Guangzhou are refused, and WGS84-declared points that only fit the address's
+   district when read as GCJ-02 are flagged.
+2. ``gazetteer``: names and aliases from ``data/gazetteer/`` found in the normalised address
+   (and in the platform's name and host), most specific first, preferring entries in the
+   district the address names; fuzzy matching (rapidfuzz) when nothing matches exactly.
+3. ``district``: the district named in the text, as a labelled district-level point (never the
+   city centre).
+4. ``online`` providers (opt-in): see :mod:`geo.providers`.
+
+Every result says where it came from (``source``), how precise it is (``precision``), how sure
+(``confidence``), and why, when it fell back or found a conflict (``note``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from typing import Any, Protocol
+
+import numpy as np
+import shapely
+from rapidfuzz import fuzz, process
+
+from geo.boundaries import DISTRICTS, district_named_in, load_management_areas
+from geo.crs import normalize_coord_system, to_wgs84
+from geo.errors import BiomapError, CoordinateError
+from geo.gazetteer import Entry, Gazetteer, Match, load_gazetteer
+from geo.textnorm import foreign_place, normalize
+from geo.zones import ZoneLayer, districts_layer
+
+_CONFIDENCE = {
+    "campus": 0.9,
+    "landmark": 0.8,
+    "road": 0.6,
+    "street": 0.7,
+    "town": 0.7,
+    "district": 0.3,
+}
+_ENTRY_CONFIDENCE = {"high": 0.0, "medium": -0.05, "low": -0.15}
+_FUZZY_CUTOFF = 90
+_HINT_BELOW_RANK = 4  # use name/host hints only when the address gives less than a landmark
+_FUZZY_MIN_LEN = 4
+GUANGZHOU_LON = (112.9, 114.1)
+GUANGZHOU_LAT = (22.5, 24.0)
+
+
+@dataclass
+class GeocodeResult:
+    """What the geocoder found for one input."""
+
+    input: str
+    lon: float | None = None
+    lat: float | None = None
+    district_adcode: str | None = None
+    district_zh: str | None = None
+    precision: str | None = None
+    source: str | None = None
+    confidence: float = 0.0
+    note: str | None = None
+    matched: str | None = None
+    uncertainty_m: float | None = None
+    coord_crs_in: str | None = None
+    conflict: bool = False
+    notes: list[str] = field(default_factory=list, repr=False)
+
+    @property
+    def resolved(self) -> bool:
+        """True when a point was found."""
+        return self.lon is not None and self.lat is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``notes`` joined into ``note``)."""
+        out = asdict(self)
+        out.pop("notes")
+        out["note"] = "; ".join(self.notes) or None
+        return out
+
+
+class Provider(Protocol):
+    """An online geocoder adapter (see :mod:`geo.providers`)."""
+
+    name: str
+
+    def geocode(self, address: str) -> GeocodeResult | None:
+        """Return a WGS84 result, or ``None`` when the provider found nothing."""
+        ...
+
+
+@cache
+def _districts() -> ZoneLayer:
+    return districts_layer()
+
+
+def district_of(lon: float, lat: float, layer: ZoneLayer | None = None) -> str | None:
+    """The adcode of the district containing a WGS84 point, or ``None`` outside Guangzhou."""
+    layer = layer or _districts()
+    pos = layer.index.lookup(np.array([lon]), np.array([lat]))[0]
+    return None if pos < 0 else str(layer.zones["zone_id"].iloc[pos])
+
+
+class Geocoder:
+    """The resolver chain. Offline unless ``providers`` are given.
+
+    Parameters
+    ----------
+    gazetteer
+        Defaults to the shipped one.
+    providers
+        Online adapters tried, in order, when the offline resolvers give at most a
+        district-level answer.
+    fuzzy
+        Try fuzzy matching when no gazetteer name occurs exactly.
+    """
+
+    def __init__(
+        self,
+        gazetteer: Gazetteer | None = None,
+        providers: Sequence[Provider] = (),
+        *,
+        fuzzy: bool = True,
+    ) -> None:
+        self.gazetteer = gazetteer or load_gazetteer()
+        self.providers = list(providers)
+        self.fuzzy = fuzzy
+        self._district_points = {
+            e.district_adcode: e for e in self.gazetteer.entries if e.kind == "district"
+        }
+        self._fuzzy_names = [n for n in self.gazetteer.names if len(n) >= _FUZZY_MIN_LEN]
+
+    def geocode(
+        self,
+        address: str | None,
+        *,
+        name: str | None = None,
+        host: str | None = None,
+        lon: float | None = None,
+        lat: float | None = None,
+        crs: str | None = None,
+    ) -> GeocodeResult:
+        """Geocode one record: supplied coordinates, else its address (and name/host)."""
+        text = str(address or "").strip()
+        result = GeocodeResult(input=text)
+        named = district_named_in(text)
+        if lon is not None and lat is not None and not (_isnan(lon) or _isnan(lat)):
+            return self._supplied(result, lon, lat, crs or "wgs84", named)
+        if not text and not name and not host:
+            result.notes.append("empty address: nothing to geocode")
+            return result
+        place = foreign_place(text)
+        if place:
+            result.notes.append(f"address is outside Guangzhou ({place}): not geocoded")
+            return result
+        found = self._gazetteer(result, text, name, host, named)
+        if found.resolved and found.precision != "district":
+            return found
+        for provider in self.providers:
+            try:
+                online = provider.geocode(text)
+            except BiomapError as exc:  # a provider's own error: note it, try the next one
+                found.notes.append(str(exc))
+                continue
+            if online is not None and online.resolved:
+                online.notes = [*found.notes, *online.notes]
+                return _check_named(online, named)
+        if not found.resolved:
+            found.notes.append("no street, town, place or district recognised")
+        return found
+
+    def geocode_many(
+        self,
+        addresses: Iterable[str],
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[GeocodeResult]:
+        """Geocode many addresses; ``progress(n)`` is called after each one."""
+        out = []
+        for addr in addresses:
+            out.append(self.geocode(addr))
+            if progress:
+                progress(1)
+        return out
+
+    # -- resolvers -------------------------------------------------------------------------
+
+    def _supplied(
+        self, result: GeocodeResult, lon: float, lat: float, crs: str, named: str | None
+    ) -> GeocodeResult:
+        try:
+            system = normalize_coord_system(crs)
+            lon, lat = float(lon), float(lat)
+        except (CoordinateError, TypeError, ValueError) as exc:
+            result.notes.append(f"supplied coordinates unusable: {exc}")
+            return result
+        if _in_box(lat, lon) and not _in_box(lon, lat):
+            lon, lat = lat, lon
+            result.notes.append("lon/lat were swapped in the input; swapped back")
+        wx, wy = (float(v) for v in to_wgs84(lon, lat, system))
+        district = district_of(wx, wy)
+        if district is None:
+            result.notes.append(
+                f"supplied point ({lon:.5f}, {lat:.5f}, {system}) is outside Guangzhou"
+            )
+            return result
+        result.lon, result.lat = wx, wy
+        result.district_adcode, result.district_zh = district, DISTRICTS[district][0]
+        result.precision, result.source = "exact", f"supplied:{system}"
+        result.coord_crs_in, result.confidence = system, 0.95
+        if named and named != district and system == "wgs84":
+            gx, gy = (float(v) for v in to_wgs84(lon, lat, "gcj02"))
+            if district_of(gx, gy) == named:
+                result.notes.append(
+                    "the point only lies in the district the address names if read as GCJ-02: "
+                    "it is probably an Amap/Tencent coordinate declared as WGS84; set its CRS "
+                    "to gcj02"
+                )
+        return _check_named(result, named)
+
+    def _gazetteer(
+        self,
+        result: GeocodeResult,
+        text: str,
+        name: str | None,
+        host: str | None,
+        named: str | None,
+    ) -> GeocodeResult:
+        norm = normalize(text)
+        matches = self.gazetteer.find(norm)
+        named = named or _named_by_matches(matches)
+        if max((m.entry.rank for m in matches), default=0) < _HINT_BELOW_RANK:
+            matches += self._hints(name, host, named)
+        places = [m for m in matches if m.entry.kind not in ("district", "historic_district")]
+        if not matches and self.fuzzy and norm:
+            places = self._fuzzy(norm)
+        if places:
+            return _check_named(self._pick(result, places, named), named)
+        if named:
+            return self._district_point(result, named, matches)
+        return result
+
+    def _hints(self, name: str | None, host: str | None, named: str | None) -> list[Match]:
+        """Campus-level entries named in the platform's name or host, in the named district."""
+        out = []
+        for extra in (name, host):
+            if extra:
+                out += [
+                    m
+                    for m in self.gazetteer.find(normalize(extra))
+                    if m.entry.rank >= 5 and named in (None, m.entry.district_adcode)
+                ]
+        return out
+
+    def _pick(self, result: GeocodeResult, places: list[Match], named: str | None) -> GeocodeResult:
+        def in_named(e: Entry) -> bool:
+            return named is not None and named in (
+                e.district_adcode,
+                managing_district(e.lon, e.lat, e.district_adcode),
+            )
+
+        def key(m: Match) -> tuple:
+            # A place in the district the address names beats a more specific one elsewhere.
+            return (
+                in_named(m.entry),
+                m.entry.rank,
+                len(m.alias),
+                _ENTRY_CONFIDENCE.get(m.entry.confidence, 0),
+            )
+
+        best = max(places, key=key)
+        rivals = {
+            m.entry.district_adcode
+            for m in places
+            if m.entry.rank == best.entry.rank and len(m.alias) == len(best.alias)
+        }
+        _fill(result, best.entry, f"gazetteer:{best.entry.id}", best.alias)
+        if len(rivals) > 1 and not named:
+            result.confidence -= 0.2
+            result.notes.append(
+                f"{best.alias!r} matches places in {len(rivals)} districts; picked "
+                f"{best.entry.district_adcode}; add the district to the address"
+            )
+        if best.entry.status == "historic":
+            result.notes.append(
+                f"historic name {best.entry.name_zh!r} (today {best.entry.successor or '?'})"
+            )
+        if getattr(best, "fuzzy", False):
+            result.confidence -= 0.15
+            result.notes.append(f"fuzzy match on {best.alias!r}")
+        return result
+
+    def _fuzzy(self, norm: str) -> list[Match]:
+        hit = process.extractOne(
+            norm, self._fuzzy_names, scorer=fuzz.partial_ratio, score_cutoff=_FUZZY_CUTOFF
+        )
+        if not hit:
+            return []
+        out = []
+        for entry in self.gazetteer.entries_named(hit[0]):
+            m = Match(entry, hit[0], -1)
+            object.__setattr__(m, "fuzzy", True)
+            out.append(m)
+        return out
+
+    def _district_point(
+        self, result: GeocodeResult, named: str, matches: list[Match]
+    ) -> GeocodeResult:
+        entry = self._district_points.get(named)
+        if entry is None:
+            result.notes.append(f"district {named} named but the gazetteer has no point for it")
+            return result
+        _fill(result, entry, f"district:{named}", entry.name_zh)
+        result.notes.append(
+            "district-level fallback: the district's representative point, not the place itself"
+        )
+        historic = [m for m in matches if m.entry.kind == "historic_district"]
+        if historic:
+            h = historic[0].entry
+            result.notes.append(f"historic name {h.name_zh!r} (today {h.successor or named})")
+        return result
+
+
+def _fill(result: GeocodeResult, entry: Entry, source: str, alias: str) -> None:
+    result.lon, result.lat = entry.lon, entry.lat
+    result.district_adcode = entry.district_adcode
+    result.district_zh = DISTRICTS.get(entry.district_adcode, ("", ""))[0]
+    result.precision = entry.precision
+    result.source = source
+    result.matched = alias
+    result.uncertainty_m = entry.uncertainty_m
+    result.coord_crs_in = "wgs84"
+    base = _CONFIDENCE.get(entry.precision, 0.5) + _ENTRY_CONFIDENCE.get(entry.confidence, 0)
+    result.confidence = round(base, 2)
+
+
+def _named_by_matches(matches: list[Match]) -> str | None:
+    for m in matches:
+        if m.entry.kind in ("district", "historic_district"):
+            return m.entry.district_adcode
+    return None
+
+
+@cache
+def _management() -> list[tuple[object, str, str]]:
+    areas = load_management_areas()
+    return [
+        (g, str(a), str(m))
+        for g, a, m in zip(
+            areas.geometry, areas["admin_adcode"], areas["managing_adcode"], strict=True
+        )
+    ]
+
+
+def managing_district(lon: float, lat: float, admin: str | None) -> str | None:
+    """The managing district of a point: Huangpu on Bio-Island, else the administrative one."""
+    point = shapely.Point(lon, lat)
+    for geom, area_admin, managing in _management():
+        if area_admin == admin and geom.covers(point):
+            return managing
+    return admin
+
+
+def _check_named(result: GeocodeResult, named: str | None) -> GeocodeResult:
+    admin = result.district_adcode
+    if (
+        named
+        and admin
+        and named != admin
+        and result.lon is not None
+        and managing_district(result.lon, result.lat, admin) == named
+    ):
+        result.notes.append(
+            f"address names the managing district {DISTRICTS[named][0]}; the point lies "
+            f"administratively in {DISTRICTS[admin][0]} (Bio-Island)"
+        )
+        named = admin
+    if named and result.district_adcode and named != result.district_adcode:
+        result.conflict = True
+        result.confidence = round(result.confidence - 0.2, 2)
+        result.notes.append(
+            f"address names {DISTRICTS[named][0]} ({named}) but the point is in "
+            f"{DISTRICTS[result.district_adcode][0]} ({result.district_adcode})"
+        )
+    result.confidence = round(max(0.0, min(1.0, result.confidence)), 2)
+    return result
+
+
+def _in_box(lon: float, lat: float) -> bool:
+    return (
+        GUANGZHOU_LON[0] <= lon <= GUANGZHOU_LON[1] and GUANGZHOU_LAT[0] <= lat <= GUANGZHOU_LAT[1]
+    )
+
+
+def _isnan(v: object) -> bool:
+    try:
+        return bool(np.isnan(float(v)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+@cache
+def default_geocoder() -> Geocoder:
+    """An offline :class:`Geocoder` over the shipped gazetteer (built once per process)."""
+    return Geocoder()
+
+
+def geocode(address: str | None, **kwargs: Any) -> GeocodeResult:
+    """Geocode one address offline with :func:`default_geocoder` (see :meth:`Geocoder.geocode`)."""
+    return default_geocoder().geocode(address, **kwargs)
