@@ -4,21 +4,32 @@ Denominators are stated with every result: areas are computed from the zone poly
 equal-area CRS; populations are the 2020 census figures carried by the layer (districts) where
 known. A zone without a population figure, or without a geometry, gets ``None`` for the rates
 that need it, with the reason in ``note``; nothing is guessed.
+
+Bio-Island lies inside Haizhu's polygon but is run by Huangpu (facts.md §3.3). On the districts
+layer ``district_basis="administrative"`` (the default) counts its platforms under Haizhu, and
+``"managing"`` counts them under Huangpu; the area and population denominators stay the
+administrative ones in both cases (the island's 1.83 km² and its few residents are not moved).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.assign import assign_points
+from geo.boundaries import load_management_areas
 from geo.crs import EQUAL_AREA_CRS
+from geo.errors import BiomapError
 from geo.filters import PlatformFilter
 from geo.zones import ZoneLayer
+
+DistrictBasis = Literal["administrative", "managing"]
+DISTRICT_BASES: tuple[str, ...] = ("administrative", "managing")
 
 DENSITY_COLUMNS = [
     "zone_id",
@@ -36,6 +47,10 @@ DENSITY_COLUMNS = [
 ]
 
 
+class DistrictBasisError(BiomapError, ValueError):
+    """An unknown ``district_basis`` was asked for."""
+
+
 @dataclass
 class DensityResult:
     """A density table and what it was computed from."""
@@ -45,6 +60,7 @@ class DensityResult:
     totals: dict[str, Any]
     denominators: dict[str, str]
     filter: PlatformFilter = field(default_factory=PlatformFilter)
+    district_basis: str = "administrative"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``zones`` (records with nulls), ``totals``, ``denominators``."""
@@ -54,7 +70,18 @@ class DensityResult:
             "zones": rows,
             "totals": self.totals,
             "denominators": self.denominators,
+            "filter": filter_dict(self.filter),
+            "district_basis": self.district_basis,
         }
+
+
+def filter_dict(flt: PlatformFilter) -> dict[str, Any]:
+    """The set attributes of a filter as plain JSON values (lists, ints, strings)."""
+    return {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in asdict(flt).items()
+        if v not in ((), None)
+    }
 
 
 def zone_areas_km2(layer: ZoneLayer) -> pd.Series:
@@ -64,11 +91,75 @@ def zone_areas_km2(layer: ZoneLayer) -> pd.Series:
     return area.where(~(geoms.isna() | geoms.is_empty))
 
 
+def zone_populations(layer: ZoneLayer) -> pd.Series:
+    """2020 census population per zone where the layer carries it; NaN elsewhere."""
+    zones = layer.zones
+    if "population_2020" not in zones:
+        return pd.Series(np.nan, index=zones.index)
+    return pd.to_numeric(zones["population_2020"], errors="coerce")
+
+
+def assign_zone_ids(
+    platforms: gpd.GeoDataFrame,
+    layer: ZoneLayer,
+    *,
+    district_basis: DistrictBasis = "administrative",
+    management: gpd.GeoDataFrame | None = None,
+) -> pd.Series:
+    """Zone id of every platform in ``layer`` (``None`` outside every zone), index-aligned.
+
+    Parameters
+    ----------
+    platforms
+        WGS84 point frame.
+    layer
+        Zone layer to assign to.
+    district_basis
+        ``"managing"`` moves platforms inside a management area (Bio-Island) to its managing
+        district; it only applies to the ``districts`` layer.
+    management
+        Management areas (default: the shipped ``management.geojson``).
+
+    Raises
+    ------
+    DistrictBasisError
+        If ``district_basis`` is not one of :data:`DISTRICT_BASES`.
+    """
+    if district_basis not in DISTRICT_BASES:
+        raise DistrictBasisError(
+            f"unknown district_basis {district_basis!r}; use 'administrative' or 'managing'"
+        )
+    if not len(platforms):
+        return pd.Series([], index=platforms.index, dtype=object)
+    x = platforms.geometry.x.to_numpy()
+    y = platforms.geometry.y.to_numpy()
+    ids = assign_points(x, y, {"z": layer})["z"]
+    ids.index = platforms.index
+    if district_basis == "managing" and layer.name == "districts":
+        ids = _apply_management(ids, x, y, management)
+    return ids
+
+
+def _apply_management(
+    ids: pd.Series, x: np.ndarray, y: np.ndarray, management: gpd.GeoDataFrame | None
+) -> pd.Series:
+    areas = load_management_areas() if management is None else management
+    out = ids.copy()
+    for geom, managing in zip(areas.geometry, areas["managing_adcode"], strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        inside = shapely.intersects_xy(geom, x, y) & ids.notna().to_numpy()
+        out[inside] = str(managing)
+    return out
+
+
 def density_table(
     platforms: gpd.GeoDataFrame,
     layer: ZoneLayer,
     *,
     filter: PlatformFilter | None = None,
+    district_basis: DistrictBasis = "administrative",
+    management: gpd.GeoDataFrame | None = None,
 ) -> DensityResult:
     """Count platforms per zone of ``layer`` and derive rates and location quotients.
 
@@ -80,64 +171,80 @@ def density_table(
         The zone layer to count by.
     filter
         Which platforms to count; zero matches give zero counts, not an error.
+    district_basis
+        On the districts layer, count Bio-Island under Haizhu (``"administrative"``) or under
+        Huangpu (``"managing"``); ignored by other layers.
+    management
+        Management areas for ``"managing"`` (default: the shipped ones).
 
     Returns
     -------
     DensityResult
         ``table`` has one row per zone (:data:`DENSITY_COLUMNS`).
+
+    Raises
+    ------
+    DistrictBasisError
+        For an unknown ``district_basis``.
     """
     flt = filter or PlatformFilter()
     kept = platforms[flt.mask(platforms)] if len(platforms) else platforms
+    ids = assign_zone_ids(kept, layer, district_basis=district_basis, management=management)
     zones = layer.zones
-    if len(kept):
-        ids = assign_points(kept.geometry.x.to_numpy(), kept.geometry.y.to_numpy(), {"z": layer})[
-            "z"
-        ]
-        counts = ids.value_counts()
-    else:
-        ids = pd.Series([], dtype=object)
-        counts = pd.Series(dtype=int)
     table = pd.DataFrame(
         {"zone_id": zones["zone_id"], "name_zh": zones["name_zh"], "name_en": zones["name_en"]}
-    )
-    table["count"] = table["zone_id"].map(counts).fillna(0).astype(int)
+    ).reset_index(drop=True)
+    table["count"] = table["zone_id"].map(ids.value_counts()).fillna(0).astype(int)
     total = len(kept)
     table["share"] = table["count"] / total if total else 0.0
     area = zone_areas_km2(layer).to_numpy()
     table["area_km2"] = np.round(area, 3)
-    table["per_km2"] = table["count"] / table["area_km2"]
-    pop = (
-        pd.to_numeric(zones["population_2020"], errors="coerce")
-        if "population_2020" in zones
-        else pd.Series(np.nan, index=zones.index)
-    )
-    table["population"] = pop.to_numpy()
+    table["per_km2"] = table["count"] / area
+    table["population"] = zone_populations(layer).to_numpy()
     table["per_100k"] = table["count"] / table["population"] * 1e5
-    located = table["area_km2"].notna()
-    total_area = float(table.loc[located, "area_km2"].sum())
-    in_zones = int(table.loc[located, "count"].sum())
-    table["lq_area"] = (
-        (table["count"] / in_zones) / (table["area_km2"] / total_area) if in_zones else np.nan
+    sums = _lq_columns(table, area)
+    table["note"] = _notes(table, total)
+    table = table[DENSITY_COLUMNS]
+    applies = layer.name == "districts"
+    totals = {
+        "count": total,
+        "in_zones": sums["in_zones"],
+        "outside_zones": total - int(table["count"].sum()),
+        "area_km2": round(sums["area"], 3),
+        "per_km2": sums["in_zones"] / sums["area"] if sums["area"] else None,
+        "population_known": int(sums["pop"]) if sums["pop"] else None,
+        "per_100k": sums["in_pop"] / sums["pop"] * 1e5 if sums["pop"] else None,
+        "zones_without_population": table.loc[table["population"].isna(), "zone_id"].tolist(),
+        "zones_without_geometry": table.loc[table["area_km2"].isna(), "zone_id"].tolist(),
+        "district_basis": district_basis if applies else "not applicable (not a district layer)",
+    }
+    return DensityResult(
+        layer.name,
+        table,
+        totals,
+        _denominators(district_basis if applies else None),
+        flt,
+        district_basis,
     )
-    known_pop = table["population"].notna()
+
+
+def _lq_columns(table: pd.DataFrame, area: np.ndarray) -> dict[str, Any]:
+    """Add ``lq_area`` and ``lq_population`` to ``table``; return the sums used."""
+    located = ~np.isnan(area)
+    total_area = float(area[located].sum())
+    in_zones = int(table.loc[located, "count"].sum())
+    table["lq_area"] = (table["count"] / in_zones) / (area / total_area) if in_zones else np.nan
+    known_pop = table["population"].notna().to_numpy()
     pop_total = float(table.loc[known_pop, "population"].sum())
     in_pop = int(table.loc[known_pop, "count"].sum())
     table["lq_population"] = (
         (table["count"] / in_pop) / (table["population"] / pop_total) if in_pop else np.nan
     )
-    table["note"] = _notes(table)
-    table = table[DENSITY_COLUMNS]
-    totals = {
-        "count": total,
-        "in_zones": in_zones,
-        "outside_zones": total - int(table["count"].sum()),
-        "area_km2": round(total_area, 3),
-        "per_km2": in_zones / total_area if total_area else None,
-        "population_known": int(pop_total) if pop_total else None,
-        "zones_without_population": table.loc[~known_pop, "zone_id"].tolist(),
-        "zones_without_geometry": table.loc[~located, "zone_id"].tolist(),
-    }
-    denominators = {
+    return {"in_zones": in_zones, "area": total_area, "pop": pop_total, "in_pop": in_pop}
+
+
+def _denominators(district_basis: str | None) -> dict[str, str]:
+    out = {
         "share": "count / all platforms matching the filter",
         "per_km2": "count / zone area in km², computed from the polygon in an equal-area CRS "
         "(Lambert azimuthal equal-area centred on Guangzhou)",
@@ -147,16 +254,32 @@ def density_table(
         "lq_population": "(zone count / count in zones with population) / "
         "(zone population / their total population)",
     }
-    return DensityResult(layer.name, table.reset_index(drop=True), totals, denominators, flt)
+    if district_basis == "managing":
+        out["district_basis"] = (
+            "platforms in a management area (Bio-Island) are counted under the managing "
+            "district (Huangpu); areas and populations stay the administrative ones"
+        )
+    elif district_basis == "administrative":
+        out["district_basis"] = (
+            "platforms are counted in the district whose polygon contains them "
+            "(Bio-Island under Haizhu)"
+        )
+    return out
 
 
-def _notes(table: pd.DataFrame) -> list[str | None]:
+def _notes(table: pd.DataFrame, total: int) -> list[str | None]:
     notes = []
-    for area, pop in zip(table["area_km2"], table["population"], strict=True):
+    for area, pop, lq in zip(table["area_km2"], table["population"], table["lq_area"], strict=True):
         parts = []
         if pd.isna(area):
             parts.append("no geometry (location unknown): not counted, no area")
         if pd.isna(pop):
             parts.append("no population figure for this zone: per-100k and LQ(population) null")
+        if not pd.isna(area) and pd.isna(lq):
+            parts.append(
+                "no platform matched the filter: LQs undefined (null)"
+                if total == 0
+                else "no matching platform lies in any located zone: LQs undefined (null)"
+            )
         notes.append("; ".join(parts) or None)
     return notes

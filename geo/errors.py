@@ -40,3 +40,7 @@ class ValidationError(BiomapError, ValueError):
 
 class CoordinateError(BiomapError, ValueError):
     """Coordinates are out of range, outside the supported area, or in an unknown system."""
+
+
+class InsufficientDataError(BiomapError, ValueError):
+    """Too few points (or no variation) for a statistic to be computed meaningfully."""

@@ -1,0 +1,393 @@
+"""Statistics commands: ``biomap stats density | chain | clustering``."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from geo.cli import app
+from geo.cli._common import EXIT_CODES_HELP, EXIT_PROBLEMS, handle_errors
+
+stats_app = typer.Typer(
+    name="stats",
+    help="Density by zone, service-chain coverage and gaps, clustering statistics.",
+    no_args_is_help=True,
+)
+app.add_typer(stats_app, name="stats")
+
+_EPILOG = (
+    EXIT_CODES_HELP + " A statistic that cannot be computed (too few points) exits 1 with the "
+    "reason; an unknown layer, filter value or option exits 2."
+)
+
+
+class Fmt(StrEnum):
+    """Output formats."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Lang(StrEnum):
+    """Label language."""
+
+    zh = "zh"
+    en = "en"
+
+
+RegistryOpt = Annotated[
+    Path | None, typer.Option("--registry", "-r", help="Registry GeoJSON (default: shipped).")
+]
+LayerOpt = Annotated[
+    str,
+    typer.Option("--layer", "-l", help="Zone layer: districts, zones363, or a GeoJSON file path."),
+]
+FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="table, json or csv.")]
+LangOpt = Annotated[Lang, typer.Option(help="Label language: zh (default) or en.")]
+BasisOpt = Annotated[
+    str,
+    typer.Option(
+        "--district-basis",
+        help="On the districts layer, count Bio-Island under Haizhu (administrative) or "
+        "Huangpu (managing).",
+    ),
+]
+ListOpt = Annotated[list[str] | None, typer.Option(help="Code(s); repeat or comma-separate.")]
+TypeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--type", help="Platform type code(s); repeat or comma-separate."),
+]
+YearOpt = Annotated[
+    int | None,
+    typer.Option(help="Only platforms established in or before this year (unknown kept)."),
+]
+
+
+def _filter(**params: Any) -> Any:
+    from geo.filters import PlatformFilter
+
+    return PlatformFilter.from_params(**{k: v for k, v in params.items() if v})
+
+
+def _usage(func: Callable[[], Any]) -> Any:
+    """Run ``func``; turn bad layer/filter/option errors into a usage error (exit 2)."""
+    from geo.chain import ChainOptionError
+    from geo.density import DistrictBasisError
+    from geo.errors import UnknownZoneLayerError
+    from geo.filters import FilterError
+
+    try:
+        return func()
+    except (FilterError, UnknownZoneLayerError, ChainOptionError, DistrictBasisError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def _layer(name: str) -> Any:
+    from geo.zones import builtin_layers, get_layer, load_zone_layer
+
+    if name.endswith((".geojson", ".json")) or Path(name).exists():
+        return load_zone_layer(Path(name))
+    return get_layer(builtin_layers(), name)
+
+
+def _platforms(registry: Path | None) -> Any:
+    from geo.registry import load_registry
+
+    return load_registry(registry)
+
+
+def _echo_frame(frame: pd.DataFrame, fmt: Fmt) -> None:
+    if fmt is Fmt.csv:
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False)
+        typer.echo(buf.getvalue(), nl=False)
+    else:
+        shown = frame.astype(object).where(frame.notna(), "-")
+        with pd.option_context("display.width", 200, "display.max_columns", 30):
+            typer.echo(shown.to_string(index=False))
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=1, default=_json_default))
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+@stats_app.command(epilog=_EPILOG)
+@handle_errors
+def density(
+    layer: LayerOpt = "districts",
+    fmt: FormatOpt = Fmt.table,
+    lang: LangOpt = Lang.zh,
+    district_basis: BasisOpt = "administrative",
+    registry: RegistryOpt = None,
+    ptype: TypeOpt = None,
+    sub_kind: ListOpt = None,
+    field: ListOpt = None,
+    level: ListOpt = None,
+    stage: ListOpt = None,
+    supporting_unit: ListOpt = None,
+    established_max: YearOpt = None,
+) -> None:
+    """Platforms per zone: count, share, area, per km², per 100k residents, location quotients.
+
+    Denominators are printed with the table; zones without a population or geometry get null
+    rates with the reason in the note column.
+    """
+    from geo.density import density_table
+
+    result = _usage(
+        lambda: density_table(
+            _platforms(registry),
+            _layer(layer),
+            filter=_filter(
+                type=ptype,
+                sub_kind=sub_kind,
+                field=field,
+                level=level,
+                stage=stage,
+                supporting_unit=supporting_unit,
+                established_max=established_max,
+            ),
+            district_basis=district_basis,  # type: ignore[arg-type]
+        )
+    )
+    if fmt is Fmt.json:
+        _echo_json(result.to_dict())
+        return
+    table = result.table.drop(columns="name_en" if lang is Lang.zh else "name_zh")
+    table["population"] = table["population"].round().astype("Int64")
+    _echo_frame(table.round(4), fmt)
+    if fmt is Fmt.table:
+        typer.echo("")
+        t = result.totals
+        typer.echo(
+            f"total {t['count']} platforms, {t['in_zones']} in located zones, "
+            f"{t['outside_zones']} outside every zone; district basis: {t['district_basis']}"
+        )
+        for key, text in result.denominators.items():
+            typer.echo(f"  {key}: {text}")
+
+
+@stats_app.command(epilog=_EPILOG)
+@handle_errors
+def chain(
+    layer: LayerOpt = "districts",
+    dimension: Annotated[
+        str, typer.Option(help="Columns: stage, type, or type_stage (type x stage).")
+    ] = "stage",
+    gaps: Annotated[bool, typer.Option("--gaps", help="Print the ranked gap list.")] = False,
+    rank_by: Annotated[
+        str, typer.Option(help="Rank gaps by zone population or platform count.")
+    ] = "population",
+    fmt: FormatOpt = Fmt.table,
+    lang: LangOpt = Lang.zh,
+    district_basis: BasisOpt = "administrative",
+    registry: RegistryOpt = None,
+    ptype: TypeOpt = None,
+    level: ListOpt = None,
+    supporting_unit: ListOpt = None,
+    established_max: YearOpt = None,
+) -> None:
+    """Zone x service-chain stage (x type) matrix, or (--gaps) the absent stages per zone.
+
+    Zones without a geometry (location unknown) cannot hold platforms and are listed apart,
+    not as gaps. A platform serving several stages counts once in each.
+    """
+    from geo.chain import chain_gaps, chain_matrix, gaps_to_records, unlocated_zones
+
+    def run() -> tuple[Any, pd.DataFrame]:
+        m = chain_matrix(
+            _platforms(registry),
+            _layer(layer),
+            dimension=dimension,  # type: ignore[arg-type]
+            filter=_filter(
+                type=ptype,
+                level=level,
+                supporting_unit=supporting_unit,
+                established_max=established_max,
+            ),
+            district_basis=district_basis,  # type: ignore[arg-type]
+        )
+        return m, chain_gaps(m, rank_by=rank_by)  # type: ignore[arg-type]
+
+    matrix, gap_rows = _usage(run)
+    if fmt is Fmt.json:
+        out = matrix.to_dict()
+        out["gaps"] = gaps_to_records(gap_rows)
+        out["rank_by"] = rank_by
+        out["unlocated_zones"] = unlocated_zones(matrix)
+        _echo_json(out)
+        return
+    if gaps:
+        drop = ["name_en", "missing_en"] if lang is Lang.zh else ["name_zh", "missing_zh"]
+        shown = gap_rows.drop(columns=drop)
+        shown["population"] = shown["population"].astype("Float64").round().astype("Int64")
+        _echo_frame(shown, fmt)
+    else:
+        names = matrix.zones.set_index("zone_id")["name_zh" if lang is Lang.zh else "name_en"]
+        frame = matrix.counts.rename(columns=matrix.key_labels(lang.value))
+        frame.insert(0, "zone", names.reindex(frame.index).to_numpy())
+        _echo_frame(frame.reset_index(), fmt)
+    unlocated = unlocated_zones(matrix)
+    if fmt is Fmt.table and unlocated:
+        typer.echo(f"\nno geometry (location unknown), not counted: {', '.join(unlocated)}")
+
+
+_METHODS = ("all", "ann", "ripley", "kde", "hotspots")
+
+
+@stats_app.command(epilog=_EPILOG)
+@handle_errors
+def clustering(
+    method: Annotated[
+        str, typer.Option(help="all, ann (Clark-Evans), ripley (L), kde, hotspots (Gi*).")
+    ] = "all",
+    fmt: FormatOpt = Fmt.table,
+    lang: LangOpt = Lang.zh,
+    simulations: Annotated[int, typer.Option(min=0, help="Ripley CSR simulations.")] = 99,
+    seed: Annotated[int, typer.Option(help="Random seed (simulations, permutations).")] = 0,
+    bandwidth: Annotated[
+        float | None, typer.Option(help="KDE bandwidth in metres (default: ArcGIS rule).")
+    ] = None,
+    cell: Annotated[float, typer.Option(min=50, help="KDE cell size in metres.")] = 1000.0,
+    resolution: Annotated[int, typer.Option(min=0, max=15, help="H3 resolution.")] = 7,
+    permutations: Annotated[int, typer.Option(min=0, help="Gi* permutations.")] = 999,
+    registry: RegistryOpt = None,
+    ptype: TypeOpt = None,
+    sub_kind: ListOpt = None,
+    field: ListOpt = None,
+    level: ListOpt = None,
+    stage: ListOpt = None,
+    supporting_unit: ListOpt = None,
+    established_max: YearOpt = None,
+) -> None:
+    """Clustering statistics over the city polygon, in metres (EPSG:4547).
+
+    Average Nearest Neighbor (Clark-Evans), Ripley's L with a CSR envelope simulated inside
+    the city, Kernel Density and Hot Spot Analysis (Getis-Ord Gi*) on H3 hexagons. csv needs a
+    single --method.
+    """
+    if method not in _METHODS:
+        raise typer.BadParameter(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
+    if fmt is Fmt.csv and method == "all":
+        raise typer.BadParameter("csv output needs a single --method (ann, ripley, kde, hotspots)")
+    flt = _usage(
+        lambda: _filter(
+            type=ptype, sub_kind=sub_kind, field=field, level=level, stage=stage,
+            supporting_unit=supporting_unit, established_max=established_max,
+        )
+    )  # fmt: skip
+    points = flt.apply(_platforms(registry))
+    options = {
+        "simulations": simulations, "seed": seed, "bandwidth": bandwidth, "cell": cell,
+        "resolution": resolution, "permutations": permutations,
+    }  # fmt: skip
+    wanted = ("ann", "ripley", "kde", "hotspots") if method == "all" else (method,)
+    results, problems = _run_methods(points, wanted, options)
+    _print_clustering(results, problems, fmt, lang)
+    if problems:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _run_methods(
+    points: Any, wanted: tuple[str, ...], o: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    from geo import pointstats as ps
+    from geo.errors import InsufficientDataError
+
+    calls: dict[str, Callable[[], Any]] = {
+        "ann": lambda: ps.clark_evans(points),
+        "ripley": lambda: ps.ripley_l(
+            points, n_simulations=o["simulations"], seed=o["seed"], progress=_progress()
+        ),
+        "kde": lambda: ps.kernel_density(points, bandwidth_m=o["bandwidth"], cell_m=o["cell"]),
+        "hotspots": lambda: ps.hex_hotspots(
+            points, resolution=o["resolution"], permutations=o["permutations"], seed=o["seed"]
+        ),
+    }
+    results, problems = {}, {}
+    for name in wanted:
+        try:
+            results[name] = calls[name]()
+        except InsufficientDataError as exc:
+            problems[name] = str(exc)
+    return results, problems
+
+
+def _progress() -> Callable[[int, int], None] | None:
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(desc="Ripley simulations", unit="sim", file=sys.stderr, leave=False)
+
+    def step(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(1)
+        if done == total:
+            bar.close()
+
+    return step
+
+
+def _print_clustering(
+    results: dict[str, Any], problems: dict[str, str], fmt: Fmt, lang: Lang
+) -> None:
+    if fmt is Fmt.json:
+        out: dict[str, Any] = {k: v.to_dict() for k, v in results.items()}
+        out["problems"] = problems
+        _echo_json(out)
+        return
+    if fmt is Fmt.csv:
+        for name, res in results.items():
+            _echo_frame(_clustering_frame(name, res), fmt)
+    else:
+        for res in results.values():
+            typer.echo(f"== {res.tool}")
+            typer.echo(_text(res, lang))
+            if res.caution:
+                typer.echo(f"   caution: {res.caution}")
+    for name, text in problems.items():
+        typer.echo(f"{name}: not computed: {text}", err=True)
+
+
+def _text(res: Any, lang: Lang) -> str:
+    if hasattr(res, "interpretation"):
+        return str(res.interpretation(lang.value))
+    return str(res.to_dict()["interpretation"][lang.value])
+
+
+def _clustering_frame(name: str, res: Any) -> pd.DataFrame:
+    if name == "ripley":
+        return pd.DataFrame(
+            {"distance_m": res.distances_m, "l_observed": res.l_observed,
+             "l_low": res.l_low, "l_high": res.l_high}
+        )  # fmt: skip
+    if name == "hotspots":
+        return pd.DataFrame(res.bins.drop(columns="geometry"))
+    if name == "kde":
+        import shapely
+
+        xy = shapely.get_coordinates(shapely.centroid(res.grid.geometry.to_numpy()))
+        return pd.DataFrame(
+            {"lon": xy[:, 0], "lat": xy[:, 1], "density_per_km2": res.grid["density_per_km2"]}
+        )
+    d = res.to_dict()
+    d.pop("interpretation")
+    return pd.DataFrame([d])
