@@ -148,9 +148,11 @@ class Geocoder:
         named = district_named_in(text)
         if lon is not None and lat is not None and not (_isnan(lon) or _isnan(lat)):
             return self._supplied(result, lon, lat, crs or "wgs84", named)
-        if not text and not name and not host:
-            result.notes.append("empty address: nothing to geocode")
-            return result
+        if not text:
+            if not name and not host:
+                result.notes.append("empty address: nothing to geocode")
+                return result
+            result.notes.append("empty address: tried the platform's name and host")
         place = foreign_place(text)
         if place:
             result.notes.append(f"address is outside Guangzhou ({place}): not geocoded")

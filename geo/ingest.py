@@ -192,10 +192,13 @@ def read_table(path: Path | str, *, sheet: str | int | None = None) -> pd.DataFr
 
 
 def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    book = pd.ExcelFile(path, engine="openpyxl")
-    if sheet is not None and sheet not in book.sheet_names and not isinstance(sheet, int):
-        raise DataFileError(f"{path.name} has no sheet {sheet!r}; sheets: {book.sheet_names}")
-    df = book.parse(sheet if sheet is not None else 0, dtype=str)
+    with pd.ExcelFile(path, engine="openpyxl") as book:
+        names = book.sheet_names
+    if sheet is not None and not isinstance(sheet, int) and sheet not in names:
+        raise DataFileError(f"{path.name} has no sheet {sheet!r}; sheets: {names}")
+    df = pd.read_excel(
+        path, sheet_name=sheet if sheet is not None else 0, dtype=str, engine="openpyxl"
+    )
     return df.fillna("")
 
 
@@ -205,16 +208,24 @@ def _read_geojson(path: Path) -> pd.DataFrame:
         raise DataFileError(f"{path.name} is not a GeoJSON FeatureCollection")
     rows = []
     for feat in data.get("features", []):
-        row = {
-            k: "" if v is None else (v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
-            for k, v in (feat.get("properties") or {}).items()
-        }
+        row = {k: _cell(v) for k, v in (feat.get("properties") or {}).items()}
         geom = feat.get("geometry") or {}
         if geom.get("type") == "Point":
             row["lon"], row["lat"] = (str(c) for c in geom["coordinates"][:2])
             row.setdefault("coord_crs", "wgs84")  # RFC 7946: GeoJSON is WGS84
         rows.append(row)
     return pd.DataFrame(rows).fillna("")
+
+
+def _cell(value: Any) -> str:
+    """A GeoJSON property as a table cell: lists joined with ``|``, objects as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "|".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def _enum_lookup(vocab: str) -> dict[str, str]:

@@ -10,8 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib.resources import files
 
 import zhconv
+from zhconv import zhconv as _zhconv_impl
+
+# Load zhconv's dictionary through a closed file handle (its lazy loader leaks one, which
+# surfaces as a ResourceWarning); passing the explicit path takes its ``with open`` branch.
+_zhconv_impl.loaddict(str(files("zhconv") / "zhcdict.json"))
 
 _PREFIXES = ("中华人民共和国", "中国", "广东省", "广东", "广州市", "广州")
 _SPACE = re.compile(r"\s+")
