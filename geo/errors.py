@@ -44,3 +44,11 @@ class CoordinateError(BiomapError, ValueError):
 
 class InsufficientDataError(BiomapError, ValueError):
     """Too few points (or no variation) for a statistic to be computed meaningfully."""
+
+
+class FontNotFoundError(BiomapError, RuntimeError):
+    """No CJK font is installed, so Chinese text in static maps would render as boxes."""
+
+
+class SnapshotError(BiomapError, ValueError):
+    """A static map was asked for with an unknown page, format, metric or language."""

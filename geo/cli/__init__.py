@@ -16,6 +16,7 @@ app = typer.Typer(
 from geo.cli import core as _core  # noqa: E402, F401
 from geo.cli import data as _data  # noqa: E402, F401
 from geo.cli import stats as _stats  # noqa: E402, F401
+from geo.cli import snapshot as _snapshot  # noqa: E402, F401
 
 
 def main() -> None:
