@@ -288,3 +288,26 @@ def gaps_to_records(gaps: pd.DataFrame) -> list[dict[str, Any]]:
         if row["population"] is not None:
             row["population"] = int(row["population"])
     return out
+
+
+def chain_report(
+    platforms: gpd.GeoDataFrame,
+    layer: ZoneLayer,
+    *,
+    dimension: Dimension = "stage",
+    rank_by: RankBy = "population",
+    filter: PlatformFilter | None = None,
+    district_basis: DistrictBasis = "administrative",
+) -> dict[str, Any]:
+    """Matrix, ranked gaps and unlocated zones in one JSON-ready dict (CLI ``--format json``, API).
+
+    Parameters are those of :func:`chain_matrix` and :func:`chain_gaps`.
+    """
+    matrix = chain_matrix(
+        platforms, layer, dimension=dimension, filter=filter, district_basis=district_basis
+    )
+    out = matrix.to_dict()
+    out["rank_by"] = rank_by
+    out["gaps"] = gaps_to_records(chain_gaps(matrix, rank_by=rank_by))
+    out["unlocated_zones"] = unlocated_zones(matrix)
+    return out

@@ -39,7 +39,7 @@ from scipy.spatial.distance import pdist
 
 from geo.boundaries import load_city
 from geo.crs import EQUAL_AREA_CRS, METRIC_CRS, WGS84
-from geo.errors import InsufficientDataError
+from geo.errors import BiomapError, InsufficientDataError
 
 #: Fewest points each statistic accepts.
 MIN_POINTS = {"clark_evans": 2, "ripley_l": 3, "kernel_density": 1, "hex_hotspots": 3}
@@ -47,6 +47,12 @@ MIN_POINTS = {"clark_evans": 2, "ripley_l": 3, "kernel_density": 1, "hex_hotspot
 SMALL_SAMPLE = 30
 
 Progress = Callable[[int, int], None]
+
+
+class StatisticOptionError(BiomapError, ValueError):
+    """An unknown statistic was asked for."""
+
+
 WindowLike = shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | None
 
 
@@ -669,3 +675,67 @@ def _hex_frame(cells: list[str], columns: dict[str, NDArray], win: Window) -> gp
         geometry=geoms,
         crs=WGS84,
     )
+
+
+#: Statistic names accepted by :func:`clustering_report`.
+METHODS: tuple[str, ...] = ("ann", "ripley", "kde", "hotspots")
+
+
+def clustering_report(
+    points: gpd.GeoDataFrame | gpd.GeoSeries,
+    methods: tuple[str, ...] = METHODS,
+    *,
+    window: WindowLike = None,
+    n_simulations: int = 99,
+    seed: int | None = 0,
+    bandwidth_m: float | None = None,
+    cell_m: float = 1000.0,
+    resolution: int = 7,
+    permutations: int = 999,
+    with_geometry: bool = False,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Run several statistics; a statistic with too few points is reported, not raised.
+
+    Returns
+    -------
+    dict
+        ``{method: result.to_dict(), ..., "problems": {method: message}}``; with
+        ``with_geometry`` the KDE cells and hexagons are included as GeoJSON.
+
+    Raises
+    ------
+    StatisticOptionError
+        For an unknown method name.
+    """
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise StatisticOptionError(f"unknown method(s) {unknown}; use {', '.join(METHODS)}")
+    calls: dict[str, Callable[[], Any]] = {
+        "ann": lambda: clark_evans(points, window=window),
+        "ripley": lambda: ripley_l(
+            points, window=window, n_simulations=n_simulations, seed=seed, progress=progress
+        ),
+        "kde": lambda: kernel_density(
+            points, window=window, bandwidth_m=bandwidth_m, cell_m=cell_m
+        ),
+        "hotspots": lambda: hex_hotspots(
+            points, window=window, resolution=resolution, permutations=permutations, seed=seed
+        ),
+    }
+    out: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for name in methods:
+        try:
+            result = calls[name]()
+        except InsufficientDataError as exc:
+            problems[name] = str(exc)
+            continue
+        if name == "kde":
+            out[name] = result.to_dict(with_grid=with_geometry)
+        elif name == "hotspots":
+            out[name] = result.to_dict(with_bins=with_geometry)
+        else:
+            out[name] = result.to_dict()
+    out["problems"] = problems
+    return out

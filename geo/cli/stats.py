@@ -209,31 +209,24 @@ def chain(
     Zones without a geometry (location unknown) cannot hold platforms and are listed apart,
     not as gaps. A platform serving several stages counts once in each.
     """
-    from geo.chain import chain_gaps, chain_matrix, gaps_to_records, unlocated_zones
+    from geo.chain import chain_gaps, chain_matrix, chain_report, unlocated_zones
 
-    def run() -> tuple[Any, pd.DataFrame]:
-        m = chain_matrix(
-            _platforms(registry),
-            _layer(layer),
-            dimension=dimension,  # type: ignore[arg-type]
-            filter=_filter(
-                type=ptype,
-                level=level,
-                supporting_unit=supporting_unit,
+    args = {
+        "dimension": dimension,
+        "filter": _usage(
+            lambda: _filter(
+                type=ptype, level=level, supporting_unit=supporting_unit,
                 established_max=established_max,
-            ),
-            district_basis=district_basis,  # type: ignore[arg-type]
-        )
-        return m, chain_gaps(m, rank_by=rank_by)  # type: ignore[arg-type]
-
-    matrix, gap_rows = _usage(run)
+            )
+        ),
+        "district_basis": district_basis,
+    }  # fmt: skip
+    platforms, zone_layer = _platforms(registry), _usage(lambda: _layer(layer))
     if fmt is Fmt.json:
-        out = matrix.to_dict()
-        out["gaps"] = gaps_to_records(gap_rows)
-        out["rank_by"] = rank_by
-        out["unlocated_zones"] = unlocated_zones(matrix)
-        _echo_json(out)
+        _echo_json(_usage(lambda: chain_report(platforms, zone_layer, rank_by=rank_by, **args)))
         return
+    matrix = _usage(lambda: chain_matrix(platforms, zone_layer, **args))
+    gap_rows = _usage(lambda: chain_gaps(matrix, rank_by=rank_by))  # type: ignore[arg-type]
     if gaps:
         drop = ["name_en", "missing_en"] if lang is Lang.zh else ["name_zh", "missing_zh"]
         shown = gap_rows.drop(columns=drop)
@@ -294,40 +287,54 @@ def clustering(
         )
     )  # fmt: skip
     points = flt.apply(_platforms(registry))
-    options = {
-        "simulations": simulations, "seed": seed, "bandwidth": bandwidth, "cell": cell,
-        "resolution": resolution, "permutations": permutations,
-    }  # fmt: skip
-    wanted = ("ann", "ripley", "kde", "hotspots") if method == "all" else (method,)
-    results, problems = _run_methods(points, wanted, options)
-    _print_clustering(results, problems, fmt, lang)
+    if fmt is Fmt.csv:
+        _clustering_csv(
+            points, method, simulations, seed, bandwidth, cell, resolution, permutations
+        )
+        return
+    from geo.pointstats import METHODS, clustering_report
+
+    report = clustering_report(
+        points, METHODS if method == "all" else (method,), n_simulations=simulations, seed=seed,
+        bandwidth_m=bandwidth, cell_m=cell, resolution=resolution, permutations=permutations,
+        progress=_progress(),
+    )  # fmt: skip
+    problems = report["problems"]
+    if fmt is Fmt.json:
+        _echo_json(report)
+    else:
+        for name in (k for k in report if k != "problems"):
+            typer.echo(f"== {report[name]['tool']}")
+            typer.echo(report[name]["interpretation"][lang.value])
+            if report[name].get("caution"):
+                typer.echo(f"   caution: {report[name]['caution']}")
+    for name, text in problems.items():
+        typer.echo(f"{name}: not computed: {text}", err=True)
     if problems:
         raise typer.Exit(EXIT_PROBLEMS)
 
 
-def _run_methods(
-    points: Any, wanted: tuple[str, ...], o: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, str]]:
+def _clustering_csv(points: Any, method: str, *opts: Any) -> None:
     from geo import pointstats as ps
     from geo.errors import InsufficientDataError
 
+    simulations, seed, bandwidth, cell, resolution, permutations = opts
     calls: dict[str, Callable[[], Any]] = {
         "ann": lambda: ps.clark_evans(points),
         "ripley": lambda: ps.ripley_l(
-            points, n_simulations=o["simulations"], seed=o["seed"], progress=_progress()
+            points, n_simulations=simulations, seed=seed, progress=_progress()
         ),
-        "kde": lambda: ps.kernel_density(points, bandwidth_m=o["bandwidth"], cell_m=o["cell"]),
+        "kde": lambda: ps.kernel_density(points, bandwidth_m=bandwidth, cell_m=cell),
         "hotspots": lambda: ps.hex_hotspots(
-            points, resolution=o["resolution"], permutations=o["permutations"], seed=o["seed"]
+            points, resolution=resolution, permutations=permutations, seed=seed
         ),
     }
-    results, problems = {}, {}
-    for name in wanted:
-        try:
-            results[name] = calls[name]()
-        except InsufficientDataError as exc:
-            problems[name] = str(exc)
-    return results, problems
+    try:
+        result = calls[method]()
+    except InsufficientDataError as exc:
+        typer.echo(f"{method}: not computed: {exc}", err=True)
+        raise typer.Exit(EXIT_PROBLEMS) from exc
+    _echo_frame(_clustering_frame(method, result), Fmt.csv)
 
 
 def _progress() -> Callable[[int, int], None] | None:
@@ -344,33 +351,6 @@ def _progress() -> Callable[[int, int], None] | None:
             bar.close()
 
     return step
-
-
-def _print_clustering(
-    results: dict[str, Any], problems: dict[str, str], fmt: Fmt, lang: Lang
-) -> None:
-    if fmt is Fmt.json:
-        out: dict[str, Any] = {k: v.to_dict() for k, v in results.items()}
-        out["problems"] = problems
-        _echo_json(out)
-        return
-    if fmt is Fmt.csv:
-        for name, res in results.items():
-            _echo_frame(_clustering_frame(name, res), fmt)
-    else:
-        for res in results.values():
-            typer.echo(f"== {res.tool}")
-            typer.echo(_text(res, lang))
-            if res.caution:
-                typer.echo(f"   caution: {res.caution}")
-    for name, text in problems.items():
-        typer.echo(f"{name}: not computed: {text}", err=True)
-
-
-def _text(res: Any, lang: Lang) -> str:
-    if hasattr(res, "interpretation"):
-        return str(res.interpretation(lang.value))
-    return str(res.to_dict()["interpretation"][lang.value])
 
 
 def _clustering_frame(name: str, res: Any) -> pd.DataFrame:

@@ -1,0 +1,191 @@
+"""``/stats/chain`` and ``/stats/clustering``: service-chain gaps and clustering statistics.
+
+Thin routes over :mod:`geo.chain` and :mod:`geo.pointstats`: parse the query, make one ``geo``
+call in a worker thread, serialise (cached per query in the service's LRU cache).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.data import ServiceData
+from api.errors import ApiError
+from api.params import PlatformQuery
+from api.responses import Prepared, send
+from geo.chain import chain_report
+from geo.pointstats import METHODS, clustering_report
+from geo.zones import get_layer
+
+router = APIRouter(tags=["Statistics"])
+
+Basis = Annotated[
+    Literal["administrative", "managing"],
+    Query(
+        description="Districts layer only: count Bio-Island platforms under Haizhu "
+        "(administrative) or Huangpu (managing, facts.md §3.3). Denominators do not move."
+    ),
+]
+LayerParam = Annotated[
+    str,
+    Query(description="Zone layer: districts, zones363 (provisional) or an extra layer.",
+          examples=["districts"]),
+]  # fmt: skip
+
+
+class TooFewPointsError(ApiError):
+    """The selection has too few platforms for the statistic asked for."""
+
+    status = 422
+    title = "Too few points"
+
+
+class ChainResponse(BaseModel):
+    """Zone x stage (or type, or type x stage) counts, the ranked gap list, unlocated zones."""
+
+    layer: str
+    dimension: str
+    columns: list[dict[str, Any]]
+    zones: list[dict[str, Any]]
+    city: dict[str, int]
+    total: int
+    rank_by: str
+    gaps: list[dict[str, Any]]
+    unlocated_zones: list[str]
+    filter: dict[str, Any]
+    district_basis: str
+    note: str
+
+
+class ClusteringResponse(BaseModel):
+    """One entry per statistic computed, plus ``problems`` for those with too few points."""
+
+    model_config = {"extra": "allow"}
+    problems: dict[str, str]
+
+
+class ChainQuery:
+    """Options of ``/stats/chain``."""
+
+    def __init__(
+        self,
+        layer: LayerParam = "districts",
+        dimension: Annotated[
+            Literal["stage", "type", "type_stage"],
+            Query(description="Matrix columns: chain stage, platform type, or type x stage."),
+        ] = "stage",
+        rank_by: Annotated[
+            Literal["population", "count"],
+            Query(description="Rank gaps by zone population (unknown last) or platform count."),
+        ] = "population",
+        district_basis: Basis = "administrative",
+    ) -> None:
+        self.layer = layer
+        self.options = {
+            "dimension": dimension,
+            "rank_by": rank_by,
+            "district_basis": district_basis,
+        }
+
+
+class ClusteringQuery:
+    """Options of ``/stats/clustering`` (bounded, so one request cannot run for minutes)."""
+
+    def __init__(
+        self,
+        *,
+        method: Annotated[
+            Literal["all", "ann", "ripley", "kde", "hotspots"],
+            Query(
+                description="Average Nearest Neighbor (ann), Ripley's L (ripley), Kernel "
+                "Density (kde), Hot Spot Analysis Gi* on H3 hexagons (hotspots), or all."
+            ),
+        ] = "all",
+        simulations: Annotated[
+            int, Query(ge=0, le=999, description="Ripley CSR simulations.")
+        ] = 99,
+        seed: Annotated[int, Query(ge=0, description="Seed of simulations and permutations.")] = 0,
+        bandwidth_m: Annotated[
+            float | None,
+            Query(gt=0, le=50_000, description="KDE bandwidth in metres (default: ArcGIS rule)."),
+        ] = None,
+        cell_m: Annotated[float, Query(ge=250, le=10_000, description="KDE cell size, m.")] = 1000,
+        resolution: Annotated[int, Query(ge=5, le=9, description="H3 resolution of the bins.")] = 7,
+        permutations: Annotated[int, Query(ge=0, le=999, description="Gi* permutations.")] = 999,
+        geometry: Annotated[
+            bool, Query(description="Include the KDE cells and hexagons as GeoJSON (for maps).")
+        ] = False,
+    ) -> None:
+        self.method = method
+        self.methods = METHODS if method == "all" else (method,)
+        self.options = {
+            "n_simulations": simulations, "seed": seed, "bandwidth_m": bandwidth_m,
+            "cell_m": cell_m, "resolution": resolution, "permutations": permutations,
+            "with_geometry": geometry,
+        }  # fmt: skip
+
+
+@router.get(
+    "/stats/chain",
+    summary="Service-chain coverage and gaps by zone",
+    response_class=JSONResponse,
+    responses={200: {"model": ChainResponse}},
+)
+async def chain(
+    request: Request,
+    platforms: Annotated[PlatformQuery, Depends()],
+    query: Annotated[ChainQuery, Depends()],
+) -> Response:
+    """Counts per zone and stage (a platform serving several stages counts in each), and the
+    absent stages of every located zone, most populous (or platform-rich) zone first. Zones with
+    no geometry (location unknown) are listed in ``unlocated_zones``, never as gaps."""
+    data: ServiceData = request.app.state.data
+    flt = platforms.filter()
+    zone_layer = get_layer(data.layers, query.layer)
+    key = ("stats-chain", query.layer, flt, platforms.zones, tuple(query.options.items()))
+    prepared = data.cache.get(key)
+    if prepared is None:
+        body = await run_in_threadpool(
+            lambda: chain_report(
+                data.platforms[data.platform_mask(flt, platforms.zones)],
+                zone_layer,
+                **query.options,
+            )
+        )
+        prepared = Prepared.json(body | {"filter": platforms.describe()})
+        data.cache.put(key, prepared)
+    return send(request, prepared, max_age=request.app.state.settings.cache_max_age)
+
+
+@router.get(
+    "/stats/clustering",
+    summary="Clustering statistics (ANN, Ripley's L, kernel density, Gi* hot spots)",
+    response_class=JSONResponse,
+    responses={200: {"model": ClusteringResponse}},
+)
+async def clustering(
+    request: Request,
+    platforms: Annotated[PlatformQuery, Depends()],
+    query: Annotated[ClusteringQuery, Depends()],
+) -> Response:
+    """Statistics over the city polygon in metres (EPSG:4547). A statistic the selection has too
+    few points for is listed under ``problems``; asking for that one alone is a 422."""
+    data: ServiceData = request.app.state.data
+    flt = platforms.filter()
+    key = ("stats-clustering", flt, platforms.zones, query.methods, tuple(query.options.items()))
+    prepared = data.cache.get(key)
+    if prepared is None:
+        points = data.platforms[data.platform_mask(flt, platforms.zones)]
+        body = await run_in_threadpool(
+            lambda: clustering_report(points, query.methods, **query.options)
+        )
+        if query.method != "all" and body["problems"]:
+            raise TooFewPointsError(body["problems"][query.method])
+        prepared = Prepared.json(body | {"filter": platforms.describe()})
+        data.cache.put(key, prepared)
+    return send(request, prepared, max_age=request.app.state.settings.cache_max_age)

@@ -1,0 +1,99 @@
+"""/stats/chain and /stats/clustering: status, content type, and numbers equal to geo's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.settings import Settings
+from geo.chain import chain_report
+from geo.pointstats import clark_evans
+from geo.registry import load_registry
+from geo.zones import builtin_layers
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings())) as c:
+        yield c
+
+
+def _problem(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    return response.json()
+
+
+def test_chain_matches_the_library(client):
+    r = client.get("/stats/chain", params={"rank_by": "count"})
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    expected = chain_report(load_registry(), builtin_layers()["districts"], rank_by="count")
+    assert body["city"] == expected["city"]
+    assert [(g["zone_id"], g["missing"]) for g in body["gaps"]] == [
+        (g["zone_id"], g["missing"]) for g in expected["gaps"]
+    ]
+    assert {c["key"] for c in body["columns"]} >= {"basic_research", "transformation"}
+
+
+def test_chain_on_363_lists_unlocated_zones_not_gaps(client):
+    body = client.get("/stats/chain", params={"layer": "zones363", "dimension": "type"}).json()
+    zones = builtin_layers()["zones363"].zones
+    unlocated = zones.loc[zones.geometry.isna() | zones.geometry.is_empty, "zone_id"].tolist()
+    assert sorted(body["unlocated_zones"]) == sorted(unlocated)
+    assert not {g["zone_id"] for g in body["gaps"]} & set(unlocated)
+
+
+def test_chain_managing_basis_and_filter(client):
+    body = client.get(
+        "/stats/chain", params={"district_basis": "managing", "type": "transformation_cluster"}
+    ).json()
+    assert body["district_basis"] == "managing"
+    assert body["filter"] == {"type": "transformation_cluster"}
+    assert body["total"] == int((load_registry()["type"] == "transformation_cluster").sum())
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"type": "bogus"}, {"dimension": "stages"}, {"layer": "nope"}, {"rank_by": "people"}],
+)
+def test_chain_bad_input_is_400(client, params):
+    _problem(client.get("/stats/chain", params=params), 400)
+
+
+def test_clustering_ann_matches_the_library(client):
+    body = client.get("/stats/clustering", params={"method": "ann"}).json()
+    expected = clark_evans(load_registry())
+    assert body["ann"]["ratio"] == pytest.approx(expected.ratio)
+    assert body["ann"]["z_score"] == pytest.approx(expected.z_score)
+    assert body["problems"] == {}
+    assert set(body["ann"]["interpretation"]) == {"zh", "en"}
+
+
+def test_clustering_all_with_geometry(client):
+    body = client.get(
+        "/stats/clustering", params={"simulations": 9, "permutations": 99, "geometry": "true"}
+    ).json()
+    assert {"ann", "ripley", "kde", "hotspots", "problems"} <= set(body)
+    assert body["hotspots"]["bins"]["type"] == "FeatureCollection"
+    assert body["kde"]["grid"]["features"][0]["geometry"]["type"] == "Polygon"
+    assert len(body["ripley"]["l_observed"]) == len(body["ripley"]["distances_m"])
+
+
+def test_clustering_with_too_few_points(client):
+    none = {"q": "no-platform-has-this-name-xyz"}
+    body = _problem(client.get("/stats/clustering", params={"method": "ann", **none}), 422)
+    assert "at least 2 points" in body["detail"]
+    all_body = client.get("/stats/clustering", params=none).json()
+    assert set(all_body["problems"]) == {"ann", "ripley", "kde", "hotspots"}
+
+
+@pytest.mark.parametrize(
+    "params", [{"simulations": 5000}, {"method": "moran"}, {"resolution": 12}, {"cell_m": 1}]
+)
+def test_clustering_bad_input_is_400(client, params):
+    _problem(client.get("/stats/clustering", params=params), 400)
