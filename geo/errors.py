@@ -52,3 +52,11 @@ class FontNotFoundError(BiomapError, RuntimeError):
 
 class SnapshotError(BiomapError, ValueError):
     """A static map was asked for with an unknown page, format, metric or language."""
+
+
+class MissingAssetError(BiomapError, FileNotFoundError):
+    """A JavaScript/CSS file a map page needs is not installed (run ``scripts/setup.sh``)."""
+
+
+class MapOptionError(BiomapError, ValueError):
+    """A map was asked for with options that do not fit (unknown tiles, missing tile key)."""

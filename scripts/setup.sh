@@ -10,6 +10,7 @@ missing=()
 for pkg in "${apt_pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+command -v npm >/dev/null 2>&1 || missing+=(npm)  # for the offline map assets below
 if [ ${#missing[@]} -gt 0 ] && [ "${BIOMAP_SKIP_APT:-0}" != "1" ]; then
   echo "setup: installing ${missing[*]} with apt-get" >&2
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -28,5 +29,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
   touch "$stamp"
+fi
+# Leaflet plugins for the offline maps (geo/_static/node_modules, git-ignored), from the npm
+# registry as pinned in geo/_static/package-lock.json. npm ci leaves node_modules/.package-lock.json.
+js_stamp=geo/_static/node_modules/.package-lock.json
+if [ ! -f "$js_stamp" ] || [ geo/_static/package-lock.json -nt "$js_stamp" ]; then
+  echo "setup: installing map assets with npm ci (geo/_static)" >&2
+  (cd geo/_static && npm ci --ignore-scripts --no-audit --no-fund --omit=peer --loglevel=error)
 fi
 echo "setup: ready (.venv/bin/biomap --help)" >&2
