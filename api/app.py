@@ -1,0 +1,117 @@
+"""The FastAPI application factory.
+
+``create_app(settings)`` builds the app; the lifespan loads boundaries, zone layers and the
+registry once into ``app.state``. Run it with ``biomap serve`` or
+``uvicorn api.app:create_app --factory``. Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import geopandas as gpd
+from fastapi import Depends, FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
+from starlette.middleware.gzip import GZipMiddleware
+
+import geo
+from api.data import ServiceData
+from api.errors import PROBLEM_JSON, RequestIdMiddleware, install_error_handlers
+from api.models import Problem
+from api.params import reject_unknown_params
+from api.routes import collections, health, landing, locate, maps, nearest, stats
+from api.settings import Settings
+
+log = logging.getLogger("biomap.api")
+
+DESCRIPTION = """\
+广州生物医药科技创新服务平台:OGC API - Features(平台与各区域图层)、按区域的密度统计、点位查询、
+最近平台与地图。 OGC API - Features for Guangzhou's biomedical innovation service platforms and
+zone layers, density by zone, locate, nearest platforms, and maps.
+
+Coordinates are WGS84 lon/lat (CRS84); `crs=gcj02` opts in to GCJ-02 output for Amap front ends.
+Errors are RFC 9457 problem+json; unknown query parameters are rejected with 400 (configurable).
+The "363 layout" is a provisional reconstruction; several of its zones have no geometry.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, *, platforms: gpd.GeoDataFrame | None = None
+) -> FastAPI:
+    """Build the biomap API.
+
+    Parameters
+    ----------
+    settings
+        Configuration; read from ``BIOMAP_*`` environment variables when ``None``.
+    platforms
+        A registry frame to serve instead of ``settings.registry`` (benchmarks, tests).
+
+    Returns
+    -------
+    fastapi.FastAPI
+        The app; its lifespan loads the data into ``app.state.data``.
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        data = ServiceData(settings, platforms=platforms)
+        app.state.data = data
+        app.state.health = health.health_body(
+            len(data.platforms), list(data.collections), data.loaded_at
+        )
+        log.info(
+            "biomap API: %d platforms, collections %s", len(data.platforms), list(data.collections)
+        )
+        yield
+
+    app = FastAPIOffline(
+        title="biomap API",
+        version=geo.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_params)],
+        static_url="/static/docs",
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (landing, collections, stats, locate, nearest, maps, health):
+        app.include_router(module.router)
+    # --- extra routers (other capabilities register theirs here, one line each) --------------
+    # e.g. app.include_router(analytics.router)
+    app.include_router(__import__("api.routes.analytics", fromlist=["router"]).router)
+    # ---------------------------------------------------------------------------------------------
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_size, compresslevel=6)
+    app.add_middleware(RequestIdMiddleware)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema with 422 replaced by the problem+json 400/404 this API really sends."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    problem = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for path, ops in schema.get("paths", {}).items():
+        for op in ops.values():
+            responses = op.setdefault("responses", {})
+            responses.pop("422", None)
+            if op.get("parameters") or True:  # unknown parameters are a 400 on every endpoint
+                responses["400"] = {"description": "Invalid parameter", **problem}
+            if "{" in path:
+                responses["404"] = {"description": "No such resource", **problem}
+            responses["default"] = {"description": "Error (problem details)", **problem}
+    app.openapi_schema = schema
+    return schema

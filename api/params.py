@@ -1,0 +1,221 @@
+"""Query parameters shared by several routes, as small dependency classes.
+
+Unknown-parameter policy (``BIOMAP_UNKNOWN_PARAMS``): by default a query parameter that the
+endpoint does not define is a 400 naming it and listing the accepted ones (OGC API - Features
+``/req/core/query-param-unknown``); with ``ignore`` such parameters are ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from fastapi import Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from api.data import CRS84, OutputSystem
+from api.errors import BadParameterError
+from geo.filters import PlatformFilter
+
+_CSV = "Comma-separated codes match any of them."
+
+Lang = Annotated[
+    Literal["zh", "en"], Query(description="Language of labels and HTML pages (中文 default).")
+]
+CrsParam = Annotated[
+    Literal["http://www.opengis.net/def/crs/OGC/1.3/CRS84", "gcj02"] | None,
+    Query(
+        description="Output coordinates: CRS84 (WGS84 lon/lat, the default) or, opt-in for Amap "
+        "front ends, `gcj02` (not an OGC CRS URI; GCJ-02 lon/lat).",
+    ),
+]
+InputCrs = Annotated[
+    Literal["wgs84", "gcj02", "bd09"],
+    Query(description="System of the given lon/lat: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu)."),
+]
+Lon = Annotated[float, Query(ge=-180, le=180, description="Longitude.", examples=[113.366])]
+Lat = Annotated[float, Query(ge=-90, le=90, description="Latitude.", examples=[23.066])]
+
+
+class PlatformQuery:
+    """Which platforms to use (shared by items, density, nearest). Codes: see geo.taxonomy."""
+
+    def __init__(
+        self,
+        *,
+        type: Annotated[
+            str | None,
+            Query(description=f"Platform type code. {_CSV}", examples=["public_technology"]),
+        ] = None,
+        sub_kind: Annotated[
+            str | None, Query(description=f"Sub-kind code. {_CSV}", examples=["incubator"])
+        ] = None,
+        field: Annotated[
+            str | None,
+            Query(
+                description=f"Field code (any of the platform's fields). {_CSV}",
+                examples=["drug_rnd"],
+            ),
+        ] = None,
+        level: Annotated[
+            str | None, Query(description=f"Level code. {_CSV}", examples=["national"])
+        ] = None,
+        stage: Annotated[
+            str | None,
+            Query(description=f"Service-chain stage code. {_CSV}", examples=["basic_research"]),
+        ] = None,
+        supporting_unit: Annotated[
+            str | None, Query(description=f"Supporting unit code. {_CSV}", examples=["university"])
+        ] = None,
+        district: Annotated[
+            str | None,
+            Query(description=f"Administrative district adcode. {_CSV}", examples=["440112"]),
+        ] = None,
+        managing: Annotated[
+            str | None,
+            Query(
+                description=f"Managing district adcode (Bio-Island: Huangpu). {_CSV}",
+                examples=["440112"],
+            ),
+        ] = None,
+        zone: Annotated[
+            str | None,
+            Query(
+                description=f"Zone id of a zone layer, or LAYER:ZONE_ID. {_CSV}",
+                examples=["core-bio-island"],
+            ),
+        ] = None,
+        established_max: Annotated[
+            int | None,
+            Query(
+                ge=1900,
+                le=2100,
+                description="Established in or before this year (unknown years are kept).",
+                examples=[2017],
+            ),
+        ] = None,
+        q: Annotated[
+            str | None,
+            Query(
+                max_length=200,
+                description="Substring of the Chinese/English name or host.",
+                examples=["生物"],
+            ),
+        ] = None,
+    ) -> None:
+        self.params = {
+            "type": type,
+            "sub_kind": sub_kind,
+            "field": field,
+            "level": level,
+            "stage": stage,
+            "supporting_unit": supporting_unit,
+            "district": district,
+            "managing": managing,
+            "established_max": established_max,
+            "q": q,
+        }
+        self.zones = tuple(z.strip() for z in (zone or "").split(",") if z.strip())
+
+    def filter(self) -> PlatformFilter:
+        """The :class:`geo.filters.PlatformFilter` (raises FilterError on unknown codes)."""
+        return PlatformFilter.from_params(**self.params)
+
+    def describe(self) -> dict[str, object]:
+        """The filter as given, for echoing in responses."""
+        out = {k: v for k, v in self.params.items() if v not in (None, "")}
+        if self.zones:
+            out["zone"] = ",".join(self.zones)
+        return out
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """Parse ``minLon,minLat,maxLon,maxLat`` (6 numbers: the heights are ignored).
+
+    Raises
+    ------
+    BadParameterError
+        Naming ``bbox`` and saying what is wrong; never lets a ``float()`` error through.
+    """
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    if len(parts) not in (4, 6):
+        raise BadParameterError(
+            f"bbox needs 4 numbers (minLon,minLat,maxLon,maxLat) or 6, got {len(parts)}",
+            param="bbox",
+        )
+    try:
+        nums = [float(p) for p in parts]
+    except ValueError:
+        raise BadParameterError(
+            f"bbox values must be numbers, got {text!r}", param="bbox"
+        ) from None
+    if not all(math.isfinite(v) for v in nums):
+        raise BadParameterError("bbox values must be finite numbers", param="bbox")
+    x0, y0, x1, y1 = (nums[0], nums[1], nums[3], nums[4]) if len(nums) == 6 else nums
+    if not (-180 <= x0 <= 180 and -180 <= x1 <= 180 and -90 <= y0 <= 90 and -90 <= y1 <= 90):
+        raise BadParameterError("bbox is outside lon -180..180, lat -90..90", param="bbox")
+    if x0 > x1 or y0 > y1:
+        raise BadParameterError(
+            "bbox is inverted: minLon must be <= maxLon and minLat <= maxLat "
+            "(boxes across the antimeridian are not supported)",
+            param="bbox",
+        )
+    return x0, y0, x1, y1
+
+
+def output_system(crs: str | None) -> OutputSystem:
+    """``crs`` parameter -> the coordinate system features are written in."""
+    return "gcj02" if crs == "gcj02" else "wgs84"
+
+
+def content_crs(system: OutputSystem) -> dict[str, str]:
+    """The ``Content-Crs`` header (OGC API - Features Part 2) for CRS84 output."""
+    return {"Content-Crs": f"<{CRS84}>"} if system == "wgs84" else {"X-Coordinate-System": "gcj02"}
+
+
+def base_url(request: Request) -> str:
+    """Base URL for links: ``BIOMAP_PUBLIC_URL`` or the one the client used."""
+    configured = request.app.state.settings.public_url
+    return (configured or str(request.base_url)).rstrip("/")
+
+
+def self_url(request: Request, **replace: object) -> str:
+    """This request's URL with some query parameters replaced (``None`` removes one)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in replace]
+    params += [(k, str(v)) for k, v in replace.items() if v is not None]
+    query = urlencode(params)
+    return base_url(request) + request.url.path + (f"?{query}" if query else "")
+
+
+_ALLOWED: dict[int, frozenset[str]] = {}
+
+
+async def reject_unknown_params(request: Request) -> None:
+    """Dependency: 400 for query parameters the endpoint does not define (unless ignored)."""
+    if request.app.state.settings.unknown_params == "ignore" or not request.query_params:
+        return
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    allowed = _ALLOWED.get(id(route))
+    if allowed is None:
+        allowed = frozenset(_query_names(route.dependant))
+        _ALLOWED[id(route)] = allowed
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        accepted = ", ".join(sorted(allowed)) or "none"
+        raise BadParameterError(
+            f"unknown query parameter(s) {', '.join(unknown)}; this endpoint accepts: {accepted}",
+            param=unknown[0],
+        )
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names

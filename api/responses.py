@@ -1,0 +1,106 @@
+"""Prepared responses: bytes serialised once, sent with an ETag and Cache-Control."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
+CSV = "text/csv; charset=utf-8"
+SCHEMA_JSON = "application/schema+json"
+
+_OPTS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, dt.datetime):  # pandas Timestamps too; dates read from GeoJSON
+        return obj.date().isoformat() if obj.time() == dt.time(0) else obj.isoformat()
+    if isinstance(obj, (dt.date, np.generic)):
+        return obj.isoformat() if isinstance(obj, dt.date) else obj.item()
+    raise TypeError(f"cannot serialise {type(obj).__name__}")
+
+
+def dumps(obj: Any) -> bytes:
+    """Serialise to JSON bytes (numpy values and dates allowed; NaN becomes null)."""
+    return orjson.dumps(obj, default=_default, option=_OPTS)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A response body with its media type and a strong ETag, ready to send many times."""
+
+    body: bytes
+    media_type: str
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes | str, media_type: str) -> Prepared:
+        """Wrap ``body`` (str is UTF-8 encoded) and compute its ETag."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        return cls(data, media_type, '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"')
+
+    @classmethod
+    def json(cls, obj: Any, media_type: str = JSON) -> Prepared:
+        """Serialise ``obj`` once."""
+        return cls.of(dumps(obj), media_type)
+
+
+def send(
+    request: Request,
+    prepared: Prepared,
+    *,
+    max_age: int,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Send ``prepared``, or 304 Not Modified when the client already holds this ETag."""
+    head = {"ETag": prepared.etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept"}
+    head |= headers or {}
+    inm = request.headers.get("if-none-match")
+    if inm and prepared.etag in {t.strip().removeprefix("W/") for t in inm.split(",")}:
+        return Response(status_code=304, headers=head)
+    return Response(prepared.body, media_type=prepared.media_type, headers=head)
+
+
+class LruCache:
+    """A small least-recently-used cache of prepared responses (``size=0`` disables it)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Any, Any] = OrderedDict()
+
+    def get(self, key: Any) -> Any:
+        """The cached value or ``None`` (marks it recently used)."""
+        if key in self._items:
+            self._items.move_to_end(key)
+            return self._items[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        """Keep ``value`` under ``key``."""
+        if self.size:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class GeoJSONResponse(JSONResponse):
+    """Documents GeoJSON bodies in OpenAPI (routes send prepared bytes)."""
+
+    media_type = GEOJSON
+
+
+class SchemaJSONResponse(JSONResponse):
+    """Documents JSON Schema bodies (queryables) in OpenAPI."""
+
+    media_type = SCHEMA_JSON

@@ -1,0 +1,387 @@
+"""OGC API - Features: ``/collections``, a collection, its queryables, items and one item.
+
+Collections: ``platforms`` (points) and one per zone layer (``districts``, ``zones363``, extra
+layers). Zone items carry the density figures of the platforms that match the platform filters,
+so a GIS can style them directly. ``limit`` above the maximum is clamped, not rejected; every
+page but the last has a ``next`` link (GDAL's OAPIF driver stops at a page without one).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from api.data import CRS84, Collection, OutputSystem, ServiceData
+from api.errors import NotFoundError
+from api.models import CollectionInfo, Collections, Feature, FeatureCollection
+from api.params import (
+    CrsParam,
+    PlatformQuery,
+    base_url,
+    content_crs,
+    output_system,
+    parse_bbox,
+    self_url,
+)
+from api.responses import (
+    GEOJSON,
+    JSON,
+    SCHEMA_JSON,
+    GeoJSONResponse,
+    Prepared,
+    SchemaJSONResponse,
+    dumps,
+    send,
+)
+from geo.boundaries import DISTRICTS
+from geo.taxonomy import VOCABULARIES
+
+router = APIRouter(tags=["OGC API - Features"])
+
+CollectionId = Annotated[
+    str,
+    Path(
+        alias="collectionId",
+        description="Collection id (see /collections).",
+        examples=["platforms"],
+    ),
+]
+JsonFormat = Annotated[Literal["json"] | None, Query(description="Output format (JSON only).")]
+GeoFormat = Annotated[
+    Literal["json", "geojson"] | None, Query(description="Output format (GeoJSON only).")
+]
+Bbox = Annotated[
+    str | None,
+    Query(
+        description="minLon,minLat,maxLon,maxLat (CRS84 unless bbox-crs=gcj02); features "
+        "intersecting it are returned.",
+        examples=["113.2,23.0,113.5,23.2"],
+    ),
+]
+BboxCrs = Annotated[
+    Literal["http://www.opengis.net/def/crs/OGC/1.3/CRS84", "gcj02"] | None,
+    Query(alias="bbox-crs", description="CRS of bbox: CRS84 (default) or gcj02."),
+]
+
+
+def _data(request: Request) -> ServiceData:
+    return request.app.state.data
+
+
+def _collection(request: Request, collection_id: str) -> Collection:
+    coll = _data(request).collection(collection_id)
+    if coll is None:
+        known = ", ".join(_data(request).collections)
+        raise NotFoundError(f"no collection {collection_id!r}; collections: {known}")
+    return coll
+
+
+def _max_age(request: Request) -> int:
+    return request.app.state.settings.cache_max_age
+
+
+@router.get(
+    "/collections",
+    summary="List the collections",
+    response_class=JSONResponse,
+    responses={200: {"model": Collections}},
+)
+async def list_collections(request: Request, f: JsonFormat = None) -> Response:
+    """The platforms and every zone layer, with links to their items."""
+    base = base_url(request)
+    body = {
+        "links": [
+            {"href": f"{base}/collections", "rel": "self", "type": JSON, "title": "Collections"}
+        ],
+        "collections": [_info(base, c) for c in _data(request).collections.values()],
+    }
+    return send(request, Prepared.json(body), max_age=_max_age(request))
+
+
+@router.get(
+    "/collections/{collectionId}",
+    summary="Describe one collection",
+    response_class=JSONResponse,
+    responses={200: {"model": CollectionInfo}},
+)
+async def get_collection(
+    request: Request, collection_id: CollectionId, f: JsonFormat = None
+) -> Response:
+    """Title, description, extent, provenance and links of one collection."""
+    coll = _collection(request, collection_id)
+    return send(request, Prepared.json(_info(base_url(request), coll)), max_age=_max_age(request))
+
+
+@router.get(
+    "/collections/{collectionId}/queryables",
+    summary="Properties that can be filtered on (OGC API - Features Part 3)",
+    response_class=SchemaJSONResponse,
+    responses={200: {"content": {SCHEMA_JSON: {"schema": {"type": "object"}}}}},
+)
+async def queryables(
+    request: Request, collection_id: CollectionId, f: JsonFormat = None
+) -> Response:
+    """A JSON Schema of the query parameters that filter the collection's items."""
+    coll = _collection(request, collection_id)
+    base = base_url(request)
+    body = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base}/collections/{coll.id}/queryables",
+        "type": "object",
+        "title": coll.title_en,
+        "properties": _queryables(_data(request)) if coll.kind == "platforms" else {},
+        "additionalProperties": False,
+    }
+    return send(request, Prepared.json(body, SCHEMA_JSON), max_age=_max_age(request))
+
+
+@router.get(
+    "/collections/{collectionId}/items",
+    summary="Features of a collection (paged, filtered)",
+    response_class=GeoJSONResponse,
+    responses={200: {"model": FeatureCollection}},
+)
+async def items(
+    request: Request,
+    *,
+    collection_id: CollectionId,
+    platforms: Annotated[PlatformQuery, Depends()],
+    limit: Annotated[
+        int | None,
+        Query(ge=1, description="Items per page; values above the maximum are clamped to it."),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")] = 0,
+    bbox: Bbox = None,
+    bbox_crs: BboxCrs = None,
+    crs: CrsParam = None,
+    f: GeoFormat = None,
+) -> Response:
+    """A page of features. On ``platforms`` the filters select features; on a zone layer they
+    select the platforms counted in each zone's density figures."""
+    data = _data(request)
+    coll = _collection(request, collection_id)
+    settings = request.app.state.settings
+    limit = min(limit or settings.default_limit, settings.max_limit)
+    box = _wgs84_bbox(parse_bbox(bbox), bbox_crs)
+    system = output_system(crs)
+    flt = platforms.filter()
+    features, extra = _features(data, coll, system, flt, platforms)
+    positions = _select(data, coll, flt, platforms.zones, box)
+    page = positions[offset : offset + limit]
+    meta = {
+        "numberMatched": len(positions),
+        "numberReturned": len(page),
+        "links": _page_links(request, coll, offset, limit, len(positions)),
+        **extra,
+    }
+    body = _join(features, page, meta)
+    return send(
+        request, Prepared.of(body, GEOJSON), max_age=_max_age(request), headers=content_crs(system)
+    )
+
+
+@router.get(
+    "/collections/{collectionId}/items/{featureId}",
+    summary="One feature",
+    response_class=GeoJSONResponse,
+    responses={200: {"model": Feature}},
+)
+async def item(
+    request: Request,
+    *,
+    collection_id: CollectionId,
+    feature_id: Annotated[
+        str, Path(alias="featureId", description="Feature id (platform id or zone_id).")
+    ],
+    platforms: Annotated[PlatformQuery, Depends()],
+    crs: CrsParam = None,
+    f: GeoFormat = None,
+) -> Response:
+    """One platform, or one zone with its density figures."""
+    data = _data(request)
+    coll = _collection(request, collection_id)
+    pos = coll.position.get(feature_id)
+    if pos is None:
+        raise NotFoundError(f"no feature {feature_id!r} in collection {coll.id!r}")
+    system = output_system(crs)
+    features, _ = _features(data, coll, system, platforms.filter(), platforms)
+    base = base_url(request)
+    links = [
+        {"href": self_url(request), "rel": "self", "type": GEOJSON, "title": "This feature"},
+        {"href": f"{base}/collections/{coll.id}", "rel": "collection", "type": JSON},
+    ]
+    body = features[pos][:-1] + b',"links":' + dumps(links) + b"}"
+    return send(
+        request, Prepared.of(body, GEOJSON), max_age=_max_age(request), headers=content_crs(system)
+    )
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _features(
+    data: ServiceData, coll: Collection, system: OutputSystem, flt: Any, query: PlatformQuery
+) -> tuple[list[bytes], dict[str, Any]]:
+    """Serialised features of ``coll`` and extra top-level members (density provenance)."""
+    if coll.kind == "platforms":
+        return data.platform_features(system), {}
+    density = data.density(coll.id, flt, query.zones)
+    key = ("zone-features", coll.id, system, flt, query.zones)
+    features = data.cache.get(key)
+    if features is None:
+        features = data.zone_features(coll, system, density)
+        data.cache.put(key, features)
+    extra = {
+        "density": {
+            "filter": query.describe(),
+            "totals": density.totals,
+            "denominators": density.denominators,
+        }
+    }
+    return features, extra
+
+
+def _select(
+    data: ServiceData,
+    coll: Collection,
+    flt: Any,
+    zones: tuple[str, ...],
+    box: tuple[float, float, float, float] | None,
+) -> np.ndarray:
+    """Positions of the features to page through."""
+    mask = data.platform_mask(flt, zones) if coll.kind == "platforms" else None
+    if box is not None:
+        in_box = coll.bbox_mask(box)
+        mask = in_box if mask is None else mask & in_box
+    return np.arange(len(coll.ids)) if mask is None else np.flatnonzero(mask)
+
+
+def _join(features: list[bytes], page: np.ndarray, meta: dict[str, Any]) -> bytes:
+    head = b'{"type":"FeatureCollection","features":['
+    return head + b",".join([features[i] for i in page]) + b"]," + dumps(meta)[1:]
+
+
+def _wgs84_bbox(
+    box: tuple[float, float, float, float] | None, bbox_crs: str | None
+) -> tuple[float, float, float, float] | None:
+    if box is None or bbox_crs != "gcj02":
+        return box
+    from geo.crs import to_wgs84
+
+    x, y = to_wgs84([box[0], box[2]], [box[1], box[3]], "gcj02")
+    return float(x[0]), float(y[0]), float(x[1]), float(y[1])
+
+
+def _page_links(
+    request: Request, coll: Collection, offset: int, limit: int, matched: int
+) -> list[dict[str, str]]:
+    links = [
+        {"href": self_url(request), "rel": "self", "type": GEOJSON, "title": "This page"},
+        {
+            "href": f"{base_url(request)}/collections/{coll.id}",
+            "rel": "collection",
+            "type": JSON,
+            "title": coll.title_en,
+        },
+    ]
+    if offset + limit < matched:
+        links.append(
+            {
+                "href": self_url(request, offset=offset + limit, limit=limit),
+                "rel": "next",
+                "type": GEOJSON,
+                "title": "Next page",
+            }
+        )
+    if offset > 0:
+        links.append(
+            {
+                "href": self_url(request, offset=max(0, offset - limit), limit=limit),
+                "rel": "prev",
+                "type": GEOJSON,
+                "title": "Previous page",
+            }
+        )
+    return links
+
+
+def _info(base: str, coll: Collection) -> dict[str, Any]:
+    url = f"{base}/collections/{coll.id}"
+    missing = int((~coll.located).sum())
+    description = _describe(coll, missing)
+    info: dict[str, Any] = {
+        "id": coll.id,
+        "title": f"{coll.title_zh} / {coll.title_en}",
+        "title_zh": coll.title_zh,
+        "title_en": coll.title_en,
+        "description": description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": CRS84,
+        "links": [
+            {"href": url, "rel": "self", "type": JSON, "title": "This collection"},
+            {"href": f"{url}/items", "rel": "items", "type": GEOJSON, "title": "Features"},
+            {
+                "href": f"{url}/queryables",
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "type": SCHEMA_JSON,
+                "title": "Queryables",
+            },
+        ],
+        "provisional": coll.provisional,
+        "provenance": coll.provenance,
+        "features": len(coll.ids),
+        "features_without_geometry": missing,
+    }
+    if coll.extent:
+        info["extent"] = {"spatial": {"bbox": [coll.extent], "crs": CRS84}}
+    return info
+
+
+def _describe(coll: Collection, missing: int) -> str:
+    if coll.kind == "platforms":
+        return (
+            "平台点位(WGS84)。坐标精度不一:见 coord_precision 与 coord_uncertainty_m。 "
+            "Platform points (WGS84); coordinate precision varies, see coord_precision and "
+            "coord_uncertainty_m. Filter with the queryables (type, field, level, district, zone...)."
+        )
+    parts = [
+        f"{coll.title_zh}:每个区域带有平台密度指标。 Zones of {coll.title_en}, each carrying "
+        "platform density figures (count, share, per km², per 100k residents, location "
+        "quotients) for the platforms selected by the same filters as /collections/platforms."
+    ]
+    if coll.provisional:
+        parts.append("暂定/近似图层 Provisional, approximate layer: not an official boundary.")
+    if missing:
+        parts.append(
+            f"{missing} 个区域位置未知(无几何) {missing} zone(s) have no geometry (location "
+            "unknown): they are listed with a null geometry and receive no platforms."
+        )
+    return " ".join(parts)
+
+
+def _queryables(data: ServiceData) -> dict[str, Any]:
+    def enum(codes: Any, description: str) -> dict[str, Any]:
+        return {"type": "string", "enum": sorted(codes), "description": description}
+
+    zone_ids = sorted(
+        f"{name}:{z}"
+        for name, layer in data.layers.items()
+        if name != "districts"
+        for z in layer.zones["zone_id"].astype(str)
+    )
+    return {
+        "type": enum(VOCABULARIES["type"], "Platform type (property type)"),
+        "sub_kind": enum(VOCABULARIES["sub_kind"], "Sub-kind (property sub_kind)"),
+        "field": enum(VOCABULARIES["fields"], "One of the platform's fields (property fields)"),
+        "level": enum(VOCABULARIES["level"], "Level (property level)"),
+        "stage": enum(VOCABULARIES["chain_stages"], "A chain stage (property chain_stages)"),
+        "supporting_unit": enum(VOCABULARIES["supporting_unit"], "Supporting unit"),
+        "district": enum(DISTRICTS, "Administrative district (property district_adcode)"),
+        "managing": enum(DISTRICTS, "Managing district (property managing_adcode)"),
+        "zone": enum(zone_ids, "Zone of a zone layer (properties zone_<layer>)"),
+    }

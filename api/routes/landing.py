@@ -1,0 +1,157 @@
+"""The landing page (JSON for clients, HTML for people, zh/en) and the conformance classes."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from api.models import Conformance, LandingPage
+from api.params import Lang, base_url
+from api.responses import GEOJSON, HTML, JSON, Prepared, send
+
+router = APIRouter(tags=["Landing"])
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+]
+
+_TEXT = {
+    "zh": {
+        "title": "广州生物医药科技创新服务平台地图",
+        "intro": "平台分布、按区域的密度统计与地图。坐标为 WGS84;“363”布局为暂定复原。",
+        "maps": "交互地图",
+        "figures": "按区统计密度",
+        "figures_363": "按“363”布局统计密度(暂定)",
+        "csv": "CSV 下载",
+        "collections": "数据集(OGC API - Features)",
+        "docs": "API 文档",
+        "other": "English",
+    },
+    "en": {
+        "title": "Guangzhou biomedical innovation service platforms",
+        "intro": "Where the platforms are, density by zone, and maps. Coordinates are WGS84; "
+        'the "363 layout" is a provisional reconstruction.',
+        "maps": "Interactive maps",
+        "figures": "Density by district",
+        "figures_363": 'Density by the "363 layout" (provisional)',
+        "csv": "CSV",
+        "collections": "Collections (OGC API - Features)",
+        "docs": "API documentation",
+        "other": "中文",
+    },
+}
+
+
+def _links(base: str) -> list[dict[str, str]]:
+    return [
+        {"href": f"{base}/", "rel": "self", "type": JSON, "title": "This document"},
+        {"href": f"{base}/?f=html", "rel": "alternate", "type": "text/html", "title": "HTML"},
+        {
+            "href": f"{base}/openapi.json",
+            "rel": "service-desc",
+            "type": "application/vnd.oai.openapi+json;version=3.1",
+            "title": "OpenAPI definition",
+        },
+        {"href": f"{base}/docs", "rel": "service-doc", "type": "text/html", "title": "API docs"},
+        {"href": f"{base}/conformance", "rel": "conformance", "type": JSON, "title": "Conformance"},
+        {"href": f"{base}/collections", "rel": "data", "type": JSON, "title": "Collections"},
+        {
+            "href": f"{base}/stats/density?layer=districts",
+            "rel": "related",
+            "type": JSON,
+            "title": "Density by district",
+        },
+        {"href": f"{base}/maps", "rel": "related", "type": JSON, "title": "Maps"},
+    ]
+
+
+def _wants_html(request: Request, f: str | None) -> bool:
+    if f is not None:
+        return f == "html"
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and not accept.lstrip().startswith(("application/json", GEOJSON))
+
+
+def _html(base: str, lang: str, collections: list[tuple[str, str]]) -> str:
+    t = _TEXT[lang]
+    other = "en" if lang == "zh" else "zh"
+    items = "".join(
+        f'<li><a href="{base}/collections/{escape(cid)}/items?limit=100">{escape(title)}</a></li>'
+        for cid, title in collections
+    )
+    return f"""<!doctype html>
+<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(t["title"])}</title>
+<style>body{{font-family:"Noto Sans CJK SC",system-ui,sans-serif;max-width:52rem;margin:2rem auto;
+padding:0 1rem;line-height:1.6}}a{{color:#0b5394}}</style></head>
+<body><p style="float:right"><a href="{base}/?f=html&amp;lang={other}">{t["other"]}</a></p>
+<h1>{escape(t["title"])}</h1><p>{escape(t["intro"])}</p>
+<h2>{t["maps"]}</h2><p><a href="{base}/maps">{base}/maps</a></p>
+<h2>{t["figures"]}</h2><ul>
+<li><a href="{base}/stats/density?layer=districts">{t["figures"]}</a>
+ (<a href="{base}/stats/density?layer=districts&amp;f=csv">{t["csv"]}</a>)</li>
+<li><a href="{base}/stats/density?layer=zones363">{escape(t["figures_363"])}</a>
+ (<a href="{base}/stats/density?layer=zones363&amp;f=csv">{t["csv"]}</a>)</li></ul>
+<h2>{t["collections"]}</h2><ul>{items}</ul>
+<h2>{t["docs"]}</h2><p><a href="{base}/docs">{base}/docs</a> ·
+<a href="{base}/openapi.json">openapi.json</a> · <a href="{base}/conformance">conformance</a></p>
+</body></html>
+"""
+
+
+@router.get(
+    "/",
+    summary="Landing page",
+    response_class=JSONResponse,
+    responses={
+        200: {"model": LandingPage, "content": {"text/html": {"schema": {"type": "string"}}}}
+    },
+)
+async def landing(
+    request: Request,
+    f: Annotated[
+        Literal["json", "html"] | None,
+        Query(description="json (default for clients) or html (default for browsers)."),
+    ] = None,
+    lang: Lang = "zh",
+) -> Response:
+    """Where everything is: collections, density figures, maps, API docs."""
+    base = base_url(request)
+    max_age = request.app.state.settings.cache_max_age
+    if _wants_html(request, f):
+        data = request.app.state.data
+        colls = [
+            (c.id, c.title_zh if lang == "zh" else c.title_en) for c in data.collections.values()
+        ]
+        return send(request, Prepared.of(_html(base, lang, colls), HTML), max_age=max_age)
+    body = {
+        "title": _TEXT["en"]["title"],
+        "title_zh": _TEXT["zh"]["title"],
+        "description": _TEXT["en"]["intro"],
+        "description_zh": _TEXT["zh"]["intro"],
+        "links": _links(base),
+    }
+    return send(request, Prepared.json(body), max_age=max_age)
+
+
+@router.get(
+    "/conformance",
+    summary="Conformance classes",
+    response_class=JSONResponse,
+    responses={200: {"model": Conformance}},
+)
+async def conformance(
+    request: Request,
+    f: Annotated[Literal["json"] | None, Query(description="Output format (JSON only).")] = None,
+) -> Response:
+    """The OGC API - Features conformance classes implemented (Part 1 core, GeoJSON, Part 3 queryables)."""
+    max_age = request.app.state.settings.cache_max_age
+    return send(request, Prepared.json({"conformsTo": CONFORMANCE}), max_age=max_age)

@@ -1,0 +1,7 @@
+"""``/maps``: placeholder until wired (see report)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["Maps"])

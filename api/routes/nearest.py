@@ -1,0 +1,65 @@
+"""``/platforms/nearest``: the nearest platforms offering a kind of service, in metres."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.responses import Response
+
+from api.data import ServiceData
+from api.models import NearestResponse
+from api.params import InputCrs, Lat, Lon, PlatformQuery
+from api.responses import Prepared, send
+from geo.crs import to_wgs84
+
+router = APIRouter(tags=["Points"])
+
+_FIELDS = (
+    "id", "name_zh", "name_en", "type", "sub_kind", "fields", "level", "host_zh",
+    "address_zh", "district_adcode", "managing_adcode", "coord_precision", "coord_uncertainty_m",
+)  # fmt: skip
+
+
+@router.get(
+    "/platforms/nearest",
+    summary="Nearest platforms to a point",
+    response_class=JSONResponse,
+    responses={200: {"model": NearestResponse}},
+)
+async def nearest(
+    request: Request,
+    *,
+    lon: Lon,
+    lat: Lat,
+    platforms: Annotated[PlatformQuery, Depends()],
+    crs: InputCrs = "wgs84",
+    k: Annotated[int, Query(ge=1, le=100, description="How many platforms (at most).")] = 5,
+    max_distance_m: Annotated[
+        float | None, Query(gt=0, le=500_000, description="Leave out platforms farther than this.")
+    ] = None,
+) -> Response:
+    """Supply-and-demand docking: the ``k`` platforms nearest to a point that match the filters
+    (e.g. ``type``, ``field``, ``q``), with straight-line distances in metres (EPSG:4547).
+    Platforms' own coordinates are approximate to ``coord_uncertainty_m``."""
+    data: ServiceData = request.app.state.data
+    x, y = to_wgs84(lon, lat, crs)
+    mask = data.platform_mask(platforms.filter(), platforms.zones)
+    pos, dist = data.nearest.query(
+        float(x), float(y), k=k, mask=mask, max_distance_m=max_distance_m
+    )
+    rows = data.platforms.iloc[pos]
+    out = []
+    for (_, row), d, px, py in zip(
+        rows.iterrows(), dist, data.lon[pos], data.lat[pos], strict=True
+    ):
+        rec = {c: row[c] for c in _FIELDS if c in row.index}
+        out.append(rec | {"distance_m": round(float(d), 1), "lon": float(px), "lat": float(py)})
+    body = {
+        "query": {"lon": lon, "lat": lat, "crs": crs, "k": k, "filter": platforms.describe(),
+                  "max_distance_m": max_distance_m},
+        "distance": "straight-line, metres, in EPSG:4547 (CGCS2000 / 3-degree GK CM 114E)",
+        "platforms": out,
+    }  # fmt: skip
+    return send(request, Prepared.json(body), max_age=request.app.state.settings.cache_max_age)

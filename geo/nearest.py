@@ -1,0 +1,144 @@
+"""Nearest platforms to a point, with straight-line distances in metres.
+
+Distances are planar in :data:`geo.crs.METRIC_CRS` (EPSG:4547, CGCS2000 / 3-degree
+Gauss-Kruger CM 114E), whose scale error over Guangzhou is below 1e-4 (under 10 cm per km).
+Query points must lie in that CRS's area of use (112.5-115.5°E, 21.5-45.5°N); farther away the
+projection distorts and the question ("which Guangzhou platform is nearest") stops making sense.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from pyproj import Transformer
+
+from geo.crs import METRIC_CRS, WGS84
+from geo.errors import CoordinateError
+from geo.filters import PlatformFilter
+
+#: Where query points are accepted (lon_min, lat_min, lon_max, lat_max): EPSG:4547's area of use.
+QUERY_BOUNDS = (112.5, 21.52, 115.5, 45.45)
+_TO_METRIC = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+
+
+class NearestIndex:
+    """Platforms projected once to metres, queried many times.
+
+    Parameters
+    ----------
+    lon, lat
+        WGS84 coordinates of the platforms (equal-length arrays).
+    """
+
+    def __init__(self, lon: ArrayLike, lat: ArrayLike) -> None:
+        x, y = _TO_METRIC.transform(np.asarray(lon, float), np.asarray(lat, float))
+        self._x = np.asarray(x, dtype=np.float64)
+        self._y = np.asarray(y, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self._x)
+
+    def query(
+        self,
+        lon: float,
+        lat: float,
+        *,
+        k: int = 5,
+        mask: NDArray[np.bool_] | None = None,
+        max_distance_m: float | None = None,
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Return the positions of the ``k`` nearest platforms and their distances (m).
+
+        Parameters
+        ----------
+        lon, lat
+            The query point, WGS84.
+        k
+            How many platforms at most (fewer when fewer match).
+        mask
+            Which platforms may be returned (``None``: all).
+        max_distance_m
+            Leave out platforms farther than this.
+
+        Returns
+        -------
+        (positions, distances)
+            Sorted by distance, ties by position.
+
+        Raises
+        ------
+        geo.errors.CoordinateError
+            If the point is not finite or outside :data:`QUERY_BOUNDS`.
+        ValueError
+            If ``k`` < 1 or ``mask`` has the wrong length.
+        """
+        _check_point(lon, lat)
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k!r}")
+        candidates = np.arange(len(self._x))
+        if mask is not None:
+            if len(mask) != len(self._x):
+                raise ValueError(f"mask has {len(mask)} entries for {len(self._x)} platforms")
+            candidates = candidates[np.asarray(mask, dtype=bool)]
+        qx, qy = _TO_METRIC.transform(lon, lat)
+        dist = np.hypot(self._x[candidates] - qx, self._y[candidates] - qy)
+        if max_distance_m is not None:
+            keep = dist <= max_distance_m
+            candidates, dist = candidates[keep], dist[keep]
+        if len(dist) > k:
+            part = np.argpartition(dist, k - 1)[:k]
+            candidates, dist = candidates[part], dist[part]
+        order = np.lexsort((candidates, dist))
+        return candidates[order].astype(np.int64), dist[order]
+
+
+def nearest_platforms(
+    platforms: gpd.GeoDataFrame,
+    lon: float,
+    lat: float,
+    *,
+    k: int = 5,
+    filter: PlatformFilter | None = None,
+    max_distance_m: float | None = None,
+    index: NearestIndex | None = None,
+) -> gpd.GeoDataFrame:
+    """The ``k`` platforms nearest to (lon, lat) that match ``filter``, with ``distance_m``.
+
+    Parameters
+    ----------
+    platforms
+        Registry frame (WGS84 points).
+    lon, lat
+        The query point, WGS84 (convert GCJ-02/BD-09 input with :func:`geo.crs.to_wgs84`).
+    k, max_distance_m
+        See :meth:`NearestIndex.query`.
+    filter
+        Which platforms qualify (e.g. a type or field of service).
+    index
+        A prebuilt index over ``platforms`` (saves projecting them on every call).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The matching rows, nearest first, with a ``distance_m`` column (metres, EPSG:4547).
+    """
+    index = index if index is not None else NearestIndex(platforms.geometry.x, platforms.geometry.y)
+    if len(index) != len(platforms):
+        raise ValueError(f"index covers {len(index)} platforms, the frame has {len(platforms)}")
+    mask = filter.mask(platforms) if filter is not None else None
+    pos, dist = index.query(lon, lat, k=k, mask=mask, max_distance_m=max_distance_m)
+    out = platforms.iloc[pos].copy()
+    out["distance_m"] = dist
+    return out
+
+
+def _check_point(lon: float, lat: float) -> None:
+    if not (np.isfinite(lon) and np.isfinite(lat)):
+        raise CoordinateError(f"the query point ({lon!r}, {lat!r}) is not a finite lon/lat")
+    x0, y0, x1, y1 = QUERY_BOUNDS
+    if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+        raise CoordinateError(
+            f"the query point ({lon!r}, {lat!r}) is outside the area where distances are "
+            f"measured (lon {x0}..{x1}, lat {y0}..{y1}, EPSG:4547); is it in WGS84 lon/lat order?"
+        )

@@ -1,0 +1,174 @@
+"""OGC API - Features: collections, items (paging, filters, bbox, crs), one item, queryables."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo.crs import from_wgs84
+from geo.density import density_table
+from geo.filters import PlatformFilter
+from geo.zones import builtin_layers
+
+GEOJSON = "application/geo+json"
+
+
+def test_collections_list_platforms_and_every_zone_layer(client):
+    r = client.get("/collections")
+    assert r.status_code == 200
+    ids = [c["id"] for c in r.json()["collections"]]
+    assert ids == ["platforms", *builtin_layers()]
+    for coll in r.json()["collections"]:
+        assert {link["rel"] for link in coll["links"]} >= {"self", "items"}
+
+
+def test_zones363_says_it_is_provisional_and_has_unlocated_zones(client):
+    info = client.get("/collections/zones363").json()
+    layer = builtin_layers()["zones363"]
+    assert info["provisional"] is True
+    missing = len(layer.zones) - len(layer.located)
+    assert info["features_without_geometry"] == missing > 0
+    assert "no geometry" in info["description"]
+
+
+def test_items_default_page(client, registry):
+    r = client.get("/collections/platforms/items")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == GEOJSON
+    assert r.headers["content-crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    body = r.json()
+    assert body["type"] == "FeatureCollection"
+    assert body["numberMatched"] == len(registry)
+    assert body["numberReturned"] == len(body["features"]) == min(10, len(registry))
+
+
+def test_paging_follows_next_links_to_every_feature_once(small_pages, registry):
+    url, seen, pages = "/collections/platforms/items?limit=500", [], 0
+    while url:
+        body = small_pages.get(url).json()
+        assert body["numberReturned"] <= 3  # clamped to max_limit, not rejected
+        seen += [f["id"] for f in body["features"]]
+        nxt = [link["href"] for link in body["links"] if link["rel"] == "next"]
+        url, pages = (nxt[0] if nxt else None), pages + 1
+    assert sorted(seen) == sorted(registry["id"])
+    assert pages == -(-len(registry) // 3)
+
+
+def test_prev_link_and_offset(client, registry):
+    body = client.get("/collections/platforms/items?limit=2&offset=2").json()
+    assert [f["id"] for f in body["features"]] == registry["id"].iloc[2:4].tolist()
+    prev = [link["href"] for link in body["links"] if link["rel"] == "prev"]
+    assert prev
+    assert "offset=0" in prev[0]
+
+
+def test_last_page_has_no_next(client, registry):
+    n = len(registry)
+    body = client.get(f"/collections/platforms/items?limit=5&offset={max(0, n - 5)}").json()
+    assert "next" not in {link["rel"] for link in body["links"]}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"type": "public_technology"},
+        {"field": "drug_rnd"},
+        {"level": "national,provincial"},
+        {"district": "440112"},
+        {"managing": "440112"},
+        {"q": "实验室"},
+    ],
+)
+def test_property_filters_match_platform_filter(client, registry, params):
+    expected = registry["id"][PlatformFilter.from_params(**params).mask(registry)].tolist()
+    body = client.get("/collections/platforms/items", params={**params, "limit": 1000}).json()
+    assert body["numberMatched"] == len(expected)
+    assert sorted(f["id"] for f in body["features"]) == sorted(expected)
+
+
+def test_zone_filter(client, registry):
+    expected = registry["id"][registry["zone_zones363"] == "core-bio-island"].tolist()
+    for zone in ("core-bio-island", "zones363:core-bio-island"):
+        body = client.get(
+            "/collections/platforms/items", params={"zone": zone, "limit": 1000}
+        ).json()
+        assert sorted(f["id"] for f in body["features"]) == sorted(expected)
+
+
+def test_bbox_selects_points_inside(client, registry):
+    box = (113.3, 23.0, 113.5, 23.2)
+    x, y = registry.geometry.x, registry.geometry.y
+    inside = (x >= box[0]) & (x <= box[2]) & (y >= box[1]) & (y <= box[3])
+    body = client.get(
+        "/collections/platforms/items", params={"bbox": ",".join(map(str, box)), "limit": 1000}
+    ).json()
+    assert body["numberMatched"] == int(inside.sum())
+    assert sorted(f["id"] for f in body["features"]) == sorted(registry["id"][inside])
+
+
+def test_gcj02_output_is_opt_in(client, registry):
+    first = registry.iloc[0]
+    wgs = client.get(f"/collections/platforms/items/{first['id']}").json()
+    gcj = client.get(f"/collections/platforms/items/{first['id']}?crs=gcj02")
+    assert "content-crs" not in gcj.headers
+    gx, gy = from_wgs84(first.geometry.x, first.geometry.y, "gcj02")
+    assert wgs["geometry"]["coordinates"] == pytest.approx(
+        [first.geometry.x, first.geometry.y], abs=1e-7
+    )
+    assert gcj.json()["geometry"]["coordinates"] == pytest.approx([float(gx), float(gy)], abs=1e-7)
+
+
+def test_one_item_and_unknown_item(client, registry):
+    fid = registry["id"].iloc[-1]
+    r = client.get(f"/collections/platforms/items/{fid}")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == GEOJSON
+    body = r.json()
+    assert body["id"] == fid
+    assert body["properties"]["name_zh"] == registry["name_zh"].iloc[-1]
+    assert {link["rel"] for link in body["links"]} == {"self", "collection"}
+    assert client.get("/collections/platforms/items/no-such-platform").status_code == 404
+    assert client.get("/collections/nowhere/items").status_code == 404
+
+
+@pytest.mark.parametrize("params", [{}, {"type": "transformation_cluster"}, {"field": "drug_rnd"}])
+def test_district_items_carry_density_figures(client, registry, params):
+    expected = density_table(
+        registry, builtin_layers()["districts"], filter=PlatformFilter.from_params(**params)
+    ).table.set_index("zone_id")
+    body = client.get("/collections/districts/items", params={**params, "limit": 100}).json()
+    assert body["numberMatched"] == len(expected) == 11
+    for feat in body["features"]:
+        assert feat["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        assert feat["properties"]["count"] == expected.loc[feat["id"], "count"]
+    assert body["density"]["totals"]["count"] == int(
+        PlatformFilter.from_params(**params).mask(registry).sum()
+    )
+
+
+def test_zones363_items_keep_zones_without_geometry(client):
+    layer = builtin_layers()["zones363"]
+    body = client.get("/collections/zones363/items?limit=100").json()
+    assert body["numberMatched"] == len(layer.zones)
+    nulls = [f["id"] for f in body["features"] if f["geometry"] is None]
+    assert len(nulls) == len(layer.zones) - len(layer.located)
+
+
+def test_queryables(client):
+    r = client.get("/collections/platforms/queryables")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/schema+json"
+    props = r.json()["properties"]
+    assert "public_technology" in props["type"]["enum"]
+    assert "440112" in props["district"]["enum"]
+
+
+def test_etag_gives_304_and_gzip_is_applied(client):
+    url = "/collections/platforms/items?limit=100"
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.headers["content-encoding"] == "gzip"
+    again = client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    raw = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers
+    assert raw.json() == first.json()

@@ -1,0 +1,90 @@
+"""Errors: problem+json, the parameter named, 4xx never 5xx for bad input, generic 500s."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.errors import ERROR_TABLE, status_for
+from api.settings import Settings
+from geo.errors import DataFileError, UnknownZoneLayerError
+
+from .conftest import assert_problem
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/collections/platforms/items?bbox=a,b,c,d", "bbox"),
+        ("/collections/platforms/items?bbox=113.5,23,113.2,23.2", "bbox"),
+        ("/collections/platforms/items?bbox=113,23,114", "bbox"),
+        ("/collections/platforms/items?bbox=113,23,114,95", "bbox"),
+        ("/collections/platforms/items?bbox=nan,23,114,24", "bbox"),
+        ("/collections/platforms/items?limit=0", "limit"),
+        ("/collections/platforms/items?limit=ten", "limit"),
+        ("/collections/platforms/items?offset=-1", "offset"),
+        ("/collections/platforms/items?crs=EPSG:3857", "crs"),
+        ("/collections/platforms/items?colour=red", "colour"),
+        ("/locate?lon=113.3&lat=91", "lat"),
+        ("/locate?lon=abc&lat=23", "lon"),
+        ("/locate?lon=113.3&lat=23.1&crs=mars", "crs"),
+        ("/locate?lat=23.1", "lon"),
+        ("/platforms/nearest?lon=113.3&lat=23.1&k=0", "k"),
+        ("/stats/density?layer=districts&f=xlsx", "f"),
+        ("/stats/density?established_max=1800", "established_max"),
+    ],
+)
+def test_bad_parameters_are_400_naming_the_parameter(client, url, param):
+    assert_problem(client.get(url), 400, param)
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("/stats/density?layer=parks", ["parks", "districts"]),
+        ("/collections/platforms/items?type=hospital", ["hospital", "public_technology"]),
+        ("/collections/platforms/items?zone=atlantis", ["atlantis"]),
+        ("/platforms/nearest?lon=-0.1&lat=51.5", ["outside"]),
+    ],
+)
+def test_library_errors_map_to_400_with_a_useful_message(client, url, words):
+    body = assert_problem(client.get(url), 400)
+    for word in words:
+        assert word in body["detail"]
+
+
+def test_unknown_paths_are_problem_404(client):
+    assert_problem(client.get("/nowhere"), 404)
+    assert_problem(client.get("/collections/nowhere"), 404)
+
+
+def test_unknown_params_can_be_ignored_by_policy():
+    with TestClient(create_app(Settings(unknown_params="ignore"))) as c:
+        assert c.get("/collections/platforms/items?colour=red").status_code == 200
+
+
+def test_a_genuine_500_is_generic_and_carries_the_request_id(caplog):
+    app = create_app(Settings())
+
+    async def boom() -> None:
+        raise RuntimeError("secret internal detail /etc/passwd")
+
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as c, caplog.at_level(logging.ERROR):
+        r = c.get("/boom", headers={"X-Request-ID": "abc-123"})
+    body = assert_problem(r, 500)
+    assert body["request_id"] == "abc-123"
+    assert "secret" not in r.text
+    assert "RuntimeError" not in r.text
+    assert "abc-123" in caplog.text
+    assert "secret internal detail" in caplog.text
+
+
+def test_error_table_looks_up_the_class_hierarchy():
+    assert status_for(UnknownZoneLayerError("x"))[0] == 400
+    assert status_for(DataFileError("x"))[:3:2] == (503, False)
+    assert status_for(KeyError("x"))[0] == 500
+    assert all(400 <= status < 600 for status, _, _ in ERROR_TABLE.values())

@@ -1,0 +1,85 @@
+"""Landing page (JSON and HTML, zh/en), conformance, OpenAPI, docs, health."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_landing_json_links_everything(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    rels = {link["rel"] for link in r.json()["links"]}
+    assert {"self", "service-desc", "service-doc", "conformance", "data"} <= rels
+    assert r.headers["etag"]
+    assert "max-age" in r.headers["cache-control"]
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "marker"),
+    [
+        ("?f=html", {}, "行政区"),
+        ("", {"Accept": "text/html,application/xhtml+xml"}, "广州生物医药"),
+        ("?f=html&lang=en", {}, "Density by district"),
+    ],
+)
+def test_landing_html_for_people(client, query, headers, marker):
+    r = client.get("/" + query, headers=headers)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert marker in html
+    for target in (
+        "/maps",
+        "/stats/density?layer=districts",
+        "/collections/platforms/items",
+        "/docs",
+    ):
+        assert target in html
+
+
+def test_conformance_lists_core_and_geojson(client):
+    r = client.get("/conformance")
+    assert r.status_code == 200
+    classes = r.json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in classes
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in classes
+
+
+def test_openapi_documents_problem_errors_not_422(client):
+    spec = client.get("/openapi.json").json()
+    items = spec["paths"]["/collections/{collectionId}/items"]["get"]
+    assert "422" not in items["responses"]
+    assert "application/problem+json" in items["responses"]["400"]["content"]
+    assert "application/geo+json" in items["responses"]["200"]["content"]
+    names = {p["name"] for p in items["parameters"]}
+    assert {
+        "limit",
+        "offset",
+        "bbox",
+        "bbox-crs",
+        "crs",
+        "type",
+        "field",
+        "district",
+        "zone",
+    } <= names
+    assert all(p.get("description") for p in items["parameters"])
+
+
+def test_docs_are_served_without_a_cdn(client):
+    r = client.get("/docs")
+    assert r.status_code == 200
+    assert "cdn" not in r.text.lower()
+    js = client.get("/static/docs/swagger-ui-bundle.js")
+    assert js.status_code == 200
+    assert len(js.content) > 100_000
+
+
+def test_healthz(client, registry):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["platforms"] == len(registry)
+    assert r.headers["cache-control"] == "no-store"

@@ -1,0 +1,46 @@
+"""/stats/density: JSON and CSV, the same numbers as geo.density.density_table."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from geo.density import density_table
+from geo.filters import PlatformFilter
+from geo.zones import builtin_layers
+
+
+@pytest.mark.parametrize("layer", list(builtin_layers()))
+@pytest.mark.parametrize("params", [{}, {"type": "public_technology"}, {"stage": "transformation"}])
+def test_density_json_matches_library(client, registry, layer, params):
+    flt = PlatformFilter.from_params(**params)
+    expected = density_table(registry, builtin_layers()[layer], filter=flt)
+    r = client.get("/stats/density", params={"layer": layer, **params})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    body = r.json()
+    assert body["layer"] == layer
+    assert body["provisional"] == builtin_layers()[layer].provisional
+    assert [z["count"] for z in body["zones"]] == expected.table["count"].tolist()
+    assert body["totals"]["count"] == int(flt.mask(registry).sum())
+    assert set(body["denominators"]) >= {"per_km2", "per_100k", "lq_area"}
+    assert body["filter"] == params
+
+
+def test_density_csv(client, registry):
+    r = client.get("/stats/density?layer=districts&f=csv")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/csv")
+    text = r.content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 11
+    assert sum(int(row["count"]) for row in rows) == int(registry["district_adcode"].notna().sum())
+    assert {"zone_id", "name_zh", "per_km2", "per_100k", "lq_population", "note"} <= set(rows[0])
+
+
+def test_density_of_nothing_is_zeros_not_an_error(client):
+    body = client.get("/stats/density?layer=districts&q=zzzz-no-such-name").json()
+    assert body["totals"]["count"] == 0
+    assert all(z["count"] == 0 for z in body["zones"])
