@@ -1,10 +1,12 @@
-"""Private: a fast point-in-zone index (a grid of pre-classified cells over an STRtree).
+"""Private: a fast point-in-zone index (a grid of pre-classified cells).
 
-Most cells of a fine grid lie wholly inside one zone or wholly outside every zone; a point in
-such a cell is answered by arithmetic and one array lookup. Only points in cells that a zone
-edge crosses go to the exact test (prepared polygons through an STRtree). The answer is the
-same as the exact test everywhere, by construction: a cell is "pure" only if the zone that would
-win there properly contains the whole cell, grown by a small margin for rounding.
+Most cells of a grid lie wholly inside one zone or wholly outside every zone; a point in such a
+cell is answered by arithmetic and one array lookup. For the cells that a zone edge crosses, the
+zones are clipped to the cell once, at build time; a point there is tested only against those
+few small pieces, in priority order. The answer is the same as the exact test against the whole
+polygons (:meth:`ZoneIndex.exact`): a cell is "pure" only if the zone that would win there
+properly contains the whole cell, grown by a small margin for rounding, and the pieces are
+clipped with the same grown cell, so every point of the cell keeps its relation to every zone.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class ZoneIndex:
         Grid cells along the longer side of the zones' bounding box.
     """
 
-    def __init__(self, geometries: NDArray, rank: NDArray, *, cells: int = 256) -> None:
+    def __init__(self, geometries: NDArray, rank: NDArray, *, cells: int = 128) -> None:
         geoms = np.asarray(geometries, dtype=object)
         usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         self._positions = np.flatnonzero(usable)
@@ -66,7 +68,21 @@ class ZoneIndex:
             whole = np.zeros(len(boxes), dtype=bool)
             whole[hit] = shapely.contains_properly(self._geoms[best[hit]], boxes[hit])
             grid[hit] = np.where(whole[hit], best[hit], _MIXED)
+            self._clip_mixed(grid, boxes, cell, zone)
         return grid.reshape(self._ny, self._nx)
+
+    def _clip_mixed(self, grid: NDArray, boxes: NDArray, cell: NDArray, zone: NDArray) -> None:
+        """Clip the zones of every mixed cell to it, sorted by rank, stored cell by cell."""
+        keep = grid[cell] == _MIXED
+        cell, zone = cell[keep], zone[keep]
+        order = np.lexsort((self._rank[zone], cell))
+        cell, zone = cell[order], zone[order]
+        self._piece_zone = zone
+        self._pieces = shapely.intersection(self._geoms[zone], boxes[cell])
+        shapely.prepare(self._pieces)
+        self._piece_start = np.zeros(len(grid) + 1, dtype=np.int64)
+        np.add.at(self._piece_start, cell + 1, 1)
+        self._piece_start = np.cumsum(self._piece_start)
 
     def _best_per_item(self, item: NDArray, zone: NDArray, n: int) -> NDArray[np.int64]:
         """For each item, the zone (tree position) with the lowest rank among its hits; -1 if none."""
@@ -97,8 +113,25 @@ class ZoneIndex:
         out[idx[pure]] = self._positions[label[pure]]
         mixed = idx[label == _MIXED]
         if len(mixed):
-            out[mixed] = self.exact(x[mixed], y[mixed])
+            cells = fy[mixed].astype(np.intp) * self._nx + fx[mixed].astype(np.intp)
+            out[mixed] = self._in_pieces(cells, x[mixed], y[mixed])
         return out
+
+    def _in_pieces(self, cells: NDArray, x: NDArray, y: NDArray) -> NDArray[np.int64]:
+        """Test points against the clipped pieces of their cells, best rank first."""
+        start = self._piece_start[cells]
+        count = self._piece_start[cells + 1] - start
+        result = np.full(len(cells), -1, dtype=np.int64)
+        todo = np.arange(len(cells))
+        for k in range(int(count.max(initial=0))):
+            todo = todo[count[todo] > k]
+            if not len(todo):
+                break
+            piece = start[todo] + k
+            hit = shapely.intersects_xy(self._pieces[piece], x[todo], y[todo])
+            result[todo[hit]] = self._positions[self._piece_zone[piece[hit]]]
+            todo = todo[~hit]
+        return result
 
     def exact(self, x: NDArray, y: NDArray) -> NDArray[np.int64]:
         """The exact test for every point (no grid): closed polygons, lowest rank wins."""

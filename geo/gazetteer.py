@@ -121,7 +121,11 @@ class Gazetteer:
         for i, row in enumerate(self.frame.itertuples(index=False)):
             for alias in _aliases(row.name_zh, row.aliases):
                 self._names.setdefault(alias, []).append(i)
-        self._lengths = sorted({len(n) for n in self._names}, reverse=True)
+        lengths: dict[str, set[int]] = {}
+        for name in self._names:
+            lengths.setdefault(name[0], set()).add(len(name))
+        # For each first character, the name lengths to try, longest first.
+        self._lengths = {c: sorted(v, reverse=True) for c, v in lengths.items()}
         self.by_id = {e.id: e for e in self.entries}
 
     @staticmethod
@@ -160,19 +164,19 @@ class Gazetteer:
         Shorter names inside a longer match (e.g. ``中山`` inside ``中山大学``) are dropped.
         """
         found: list[Match] = []
-        covered = [0] * (len(text) + 1)  # end of the longest match starting at or before i
+        reach = 0  # end of the furthest match accepted so far
         n = len(text)
         for start in range(n):
-            for length in self._lengths:
+            for length in self._lengths.get(text[start], ()):
                 end = start + length
                 if end > n:
                     continue
                 hit = self._names.get(text[start:end])
                 if hit is None:
                     continue
-                if any(covered[k] >= end for k in range(max(0, start - 20), start + 1)):
+                if end <= reach:
                     break  # inside a longer match already found
-                covered[start] = max(covered[start], end)
+                reach = end
                 found.extend(Match(self.entries[i], text[start:end], start) for i in hit)
                 break
         return found

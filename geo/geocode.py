@@ -131,6 +131,9 @@ class Geocoder:
             e.district_adcode: e for e in self.gazetteer.entries if e.kind == "district"
         }
         self._fuzzy_names = [n for n in self.gazetteer.names if len(n) >= _FUZZY_MIN_LEN]
+        self._managing = {
+            e.id: managing_district(e.lon, e.lat, e.district_adcode) for e in self.gazetteer.entries
+        }
 
     def geocode(
         self,
@@ -153,7 +156,7 @@ class Geocoder:
                 result.notes.append("empty address: nothing to geocode")
                 return result
             result.notes.append("empty address: tried the platform's name and host")
-        place = foreign_place(text)
+        place = foreign_place(normalize(text))
         if place:
             result.notes.append(f"address is outside Guangzhou ({place}): not geocoded")
             return result
@@ -258,10 +261,7 @@ class Geocoder:
 
     def _pick(self, result: GeocodeResult, places: list[Match], named: str | None) -> GeocodeResult:
         def in_named(e: Entry) -> bool:
-            return named is not None and named in (
-                e.district_adcode,
-                managing_district(e.lon, e.lat, e.district_adcode),
-            )
+            return named is not None and named in (e.district_adcode, self._managing[e.id])
 
         def key(m: Match) -> tuple:
             # A place in the district the address names beats a more specific one elsewhere.

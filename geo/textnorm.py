@@ -57,14 +57,15 @@ def _keeps_prefix(text: str, prefix: str) -> bool:
     return bool(rest) and not rest.startswith(("市", "省"))
 
 
+@lru_cache(maxsize=65536)
 def foreign_place(text: str) -> str | None:
     """Name the province or city outside Guangzhou that leads ``text``, or ``None``.
 
-    ``深圳市南山区...`` -> ``"深圳市"``; ``广东省佛山市...`` -> ``"佛山市"``; ``湖南省...`` ->
-    ``"湖南省"``; ``广州市...``, ``从化市...`` (a former Guangzhou city) -> ``None``.
+    Works on raw or :func:`normalize`-d text. ``深圳市南山区...`` -> ``"深圳市"``;
+    ``广东省佛山市...`` -> ``"佛山市"``; ``湖南省...`` -> ``"湖南省"``; ``广州市...``,
+    ``从化市...`` (a former Guangzhou city) -> ``None``.
     """
     raw = _SPACE.sub("", unicodedata.normalize("NFKC", str(text or "")))
-    raw = zhconv.convert(raw, "zh-cn")
     for city in _OTHER_MUNICIPALITIES:
         if raw.startswith((city, "中国" + city)):
             return city
