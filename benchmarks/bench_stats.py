@@ -1,0 +1,152 @@
+"""Benchmark the spatial analytics (not part of the test run).
+
+* Density for every zone layer and every filter (no filter, each single code of every
+  vocabulary, a few ``established_max`` years, and the managing district basis) on N synthetic
+  platforms spread uniformly over the city polygon. Baseline measured in the same run: the
+  geopandas one-liner an analyst would write for one unfiltered district count
+  (``sjoin(points, districts, predicate="within").groupby(...).size()``).
+* Ripley's L with S simulations on P points in the city. Baseline in the same run:
+  ``pointpats.distance_statistics.l_test`` with the city polygon as hull (n_jobs=1).
+
+Usage: ``python benchmarks/bench_stats.py [--n 100000] [--points 1000] [--simulations 99]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import geopandas as gpd
+import numpy as np
+
+from geo.crs import METRIC_CRS, WGS84
+from geo.density import density_table
+from geo.filters import PlatformFilter
+from geo.pointstats import random_points_in, ripley_l, study_window
+from geo.taxonomy import (
+    CHAIN_STAGES,
+    FIELDS,
+    LEVELS,
+    SUB_KINDS_BY_TYPE,
+    SUPPORTING_UNITS,
+)
+from geo.zones import builtin_layers
+
+
+def synthetic_platforms(n: int, seed: int = 0) -> gpd.GeoDataFrame:
+    """``n`` platforms uniformly inside the city with random, consistent taxonomy codes."""
+    rng = np.random.default_rng(seed)
+    win = study_window()
+    xy = random_points_in(win, n, rng)
+    geom = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC_CRS).to_crs(WGS84)
+    types = rng.choice(list(SUB_KINDS_BY_TYPE), n)
+    sub = [rng.choice(sorted(SUB_KINDS_BY_TYPE[t])) for t in types]
+    fields, stages = list(FIELDS), list(CHAIN_STAGES)
+    return gpd.GeoDataFrame(
+        {
+            "id": [f"s{i}" for i in range(n)],
+            "type": types,
+            "sub_kind": sub,
+            "fields": [
+                list(rng.choice(fields, rng.integers(1, 3), replace=False)) for _ in range(n)
+            ],
+            "chain_stages": [
+                list(rng.choice(stages, rng.integers(0, 3), replace=False)) for _ in range(n)
+            ],
+            "level": rng.choice(list(LEVELS), n),
+            "supporting_unit": rng.choice(list(SUPPORTING_UNITS), n),
+            "established": rng.integers(1980, 2026, n).astype(float),
+        },
+        geometry=geom.values,
+        crs=WGS84,
+    )
+
+
+def all_filters() -> list[PlatformFilter]:
+    """No filter, every single code of every filterable vocabulary, and a few years."""
+    out = [PlatformFilter()]
+    for attr, vocab in PlatformFilter._VOCAB.items():
+        from geo.taxonomy import VOCABULARIES
+
+        out += [PlatformFilter(**{attr: (code,)}) for code in VOCABULARIES[vocab]]
+    out += [PlatformFilter(established_max=y) for y in (2000, 2010, 2017)]
+    return out
+
+
+def timed(func: Callable[[], object], repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def bench_density(n: int) -> None:
+    t0 = time.perf_counter()
+    platforms = synthetic_platforms(n)
+    print(f"synthetic registry: {n:,} platforms in {time.perf_counter() - t0:.1f} s")
+    layers = builtin_layers()
+    for layer in layers.values():  # build the point-in-zone indexes outside the timings
+        _ = layer.index
+    districts = layers["districts"].zones
+
+    def baseline() -> object:
+        joined = gpd.sjoin(
+            platforms[["geometry"]], districts[["zone_id", "geometry"]], predicate="within"
+        )
+        return joined.groupby("zone_id").size()
+
+    base = timed(baseline, repeat=3)
+    filters = all_filters()
+    runs = [(name, flt, "administrative") for name in layers for flt in filters]
+    runs += [("districts", flt, "managing") for flt in filters]
+    t0 = time.perf_counter()
+    for name, flt, basis in runs:
+        density_table(platforms, layers[name], filter=flt, district_basis=basis)  # type: ignore[arg-type]
+    total = time.perf_counter() - t0
+    one = timed(lambda: density_table(platforms, layers["districts"]), repeat=3)
+    print(f"baseline (geopandas sjoin + groupby, districts, no filter): {base:.3f} s")
+    print(
+        f"density_table, districts, no filter:                        {one:.3f} s  ({one / base:.2f}x baseline)"
+    )
+    print(
+        f"density for {len(runs)} (layer, filter, basis) combinations:    {total:.2f} s  "
+        f"({total / len(runs):.3f} s each, {total / len(runs) / base:.2f}x baseline each)"
+    )
+
+
+def bench_ripley(points: int, simulations: int) -> None:
+    from pointpats.distance_statistics import l_test
+
+    win = study_window()
+    rng = np.random.default_rng(1)
+    xy = random_points_in(win, points, rng)
+    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC_CRS)
+    ours = timed(lambda: ripley_l(pts, n_simulations=simulations, seed=0))
+    base = timed(
+        lambda: l_test(xy, support=20, hull=win.metric, n_simulations=simulations, n_jobs=1)
+    )
+    print(
+        f"baseline pointpats.l_test ({points} points, {simulations} sims, city hull): {base:.2f} s"
+    )
+    print(
+        f"biomap ripley_l ({points} points, {simulations} sims, city window):       {ours:.2f} s  ({ours / base:.2f}x baseline)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=100_000, help="synthetic platforms for density")
+    parser.add_argument("--points", type=int, default=1000, help="points for Ripley's L")
+    parser.add_argument("--simulations", type=int, default=99, help="Ripley CSR simulations")
+    args = parser.parse_args()
+    bench_density(args.n)
+    bench_ripley(args.points, args.simulations)
+
+
+if __name__ == "__main__":
+    main()
