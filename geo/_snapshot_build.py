@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
@@ -28,9 +29,11 @@ from geo._snapshot_text import (
     count_approximate,
     data_date,
     describe_filter,
+    display_width,
     metric_title,
     source_line,
     tr,
+    wrap_text,
 )
 from geo.crs import METRIC_CRS
 from geo.density import DensityResult, density_table
@@ -77,6 +80,7 @@ class Prepared:
     colours: dict[str, str]
     column: str
     size: float
+    located: np.ndarray
 
     @property
     def labelled_zones(self) -> gpd.GeoDataFrame | None:
@@ -117,7 +121,9 @@ def prepare(platforms: gpd.GeoDataFrame, layers: dict[str, ZoneLayer], opt: Opti
     kept = kept[~(kept.geometry.isna() | kept.geometry.is_empty)].to_crs(METRIC_CRS)
     density = density_table(platforms, zone_layer, filter=opt.filter)
     table = density.table.set_index("zone_id").reindex(choro["zone_id"])
-    values = table[opt.metric].reset_index(drop=True)
+    # zones without a geometry are not drawn, so they take no part in the class breaks
+    located = ~(choro.geometry.isna() | choro.geometry.is_empty).to_numpy()
+    values = table[opt.metric].reset_index(drop=True).where(located)
     classes = lyr.classify(values, integer=opt.metric == "count")
     column, vocab, _, _ = POINT_CATEGORIES[opt.points_by]
     present = set(kept[column]) if len(kept) else set()
@@ -133,6 +139,7 @@ def prepare(platforms: gpd.GeoDataFrame, layers: dict[str, ZoneLayer], opt: Opti
         colours,
         column,
         lyr.point_size(len(kept)),
+        located,
     )
 
 
@@ -280,6 +287,8 @@ def _zone_labels(
         if within.contains(x, y) != inside:
             continue
         text = f"{zh if lang == 'zh' else en}{tr(lang, '（近似）', ' (approx.)')}"
+        if display_width(text) > 24:  # long names go on two lines
+            text = "\n".join(wrap_text(text, display_width(text) // 2 + 4))
         out.append(MapLabel(text, x, y, fontsize=size - 0.5, color=lyr.ZONE363_COLOUR))
     return out
 
@@ -329,7 +338,7 @@ def _legend_panel(
     column, vocab, t_zh, t_en = POINT_CATEGORIES[opt.points_by]
     counts = data.points[column].value_counts().to_dict() if len(data.points) else {}
     names = {c: label(vocab, c, lang) for c in data.colours}
-    no_data = bool((classes.index < 0).any())
+    no_data = bool((classes.index[data.located] < 0).any())
     groups = [
         (
             f"{metric_title(opt.metric, lang)}\n{layer_title} · {scheme}",
@@ -348,7 +357,10 @@ def _legend_panel(
             )
         )
     ax = panel(fig, opt.page, opt.page.legend_box, "legend-panel")
-    return stack_legends(ax, renderer, groups, fontsize=opt.page.text_size)
+    box = opt.page.legend_box
+    return stack_legends(
+        ax, renderer, groups, fontsize=opt.page.text_size, width_in=box[2] - box[0]
+    )
 
 
 def _missing_zone_note(layer: ZoneLayer, lang: str) -> str | None:
@@ -420,7 +432,8 @@ def _page_texts(
     desc = describe_filter(opt.filter, lang)
     if desc:
         parts.append(tr(lang, f"筛选：{desc}", f"Filter: {desc}"))
-    title, subtitle = add_titles(fig, opt.page, heading, " · ".join(parts))
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    title, subtitle = add_titles(fig, opt.page, heading, " · ".join(parts), renderer)
     with_363 = any(layers[n].provisional for n in (opt.layer, opt.overlay) if n)
     line = source_line(
         shown=shown, approximate=count_approximate(data.points), with_363=with_363, lang=lang

@@ -9,6 +9,7 @@ reported, never dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import matplotlib.patheffects as pe
@@ -18,6 +19,7 @@ from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
 _DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))
+_ID_UNSAFE = re.compile(r"[\s\"'<>&()（）]+")
 _HALO = [pe.withStroke(linewidth=2.2, foreground="white")]
 
 
@@ -42,7 +44,11 @@ class Placement:
 
     def boxes(self, renderer: RendererBase) -> list[Bbox]:
         """Display-space boxes of the placed label texts (leader lines excluded)."""
-        return [Text.get_window_extent(a, renderer) for a in self.artists]
+        boxes = []
+        for a in self.artists:
+            a.update_positions(renderer)  # an annotation's text is placed at draw time
+            boxes.append(Text.get_window_extent(a, renderer))
+        return boxes
 
 
 def _overlap_area(box: Bbox, others: list[Bbox]) -> float:
@@ -75,7 +81,7 @@ def place_labels(
     *,
     obstacles: list[Bbox] | None = None,
     step: float = 9.0,
-    rings: int = 4,
+    rings: int = 6,
     pad: float = 1.5,
 ) -> Placement:
     """Place ``labels`` on ``ax`` without overlaps where possible.
@@ -150,5 +156,6 @@ def _annotation(
         arrowprops=arrow if leader else None,
     )
     ann.set_path_effects(_HALO)
-    ann.set_gid("maplabel")
+    # the SVG keeps the label in its id (halo text is drawn as plain paths, without a comment)
+    ann.set_gid(f"label-{ax.get_gid() or 'axes'}-{_ID_UNSAFE.sub('_', lab.text)}")
     return ann

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.legend import Legend
 from matplotlib.text import Text
 
-from geo._snapshot_text import wrap_text
+from geo._snapshot_text import display_width, wrap_text
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in inches
 
@@ -43,8 +43,8 @@ class Page:
         )
 
     def pixels(self, dpi: float) -> tuple[int, int]:
-        """(width, height) of a PNG of this page at ``dpi``."""
-        return round(self.width_in * dpi), round(self.height_in * dpi)
+        """(width, height) of a PNG of this page at ``dpi`` (matplotlib truncates)."""
+        return int(self.width_in * dpi), int(self.height_in * dpi)
 
 
 PAGES: dict[str, Page] = {
@@ -87,15 +87,33 @@ def columns_for(width_in: float, fontsize: float) -> int:
     return max(10, int(width_in * 72 / (0.55 * fontsize)))
 
 
-def add_titles(fig: Figure, page: Page, title: str, subtitle: str) -> tuple[Text, Text]:
-    """Title and subtitle along the top of the page."""
+def _fit_width(text: Text, renderer: RendererBase, width_px: float, min_size: float) -> None:
+    """Shrink ``text`` down to ``min_size`` points, then wrap it, until it fits ``width_px``."""
+    size = float(text.get_fontsize())
+    while text.get_window_extent(renderer).width > width_px and size > min_size:
+        size -= 0.5
+        text.set_fontsize(size)
+    if text.get_window_extent(renderer).width > width_px:
+        ratio = width_px / text.get_window_extent(renderer).width
+        cols = max(10, int(display_width(text.get_text()) * ratio * 0.95))
+        text.set_text("\n".join(wrap_text(text.get_text(), cols)))
+
+
+def add_titles(
+    fig: Figure, page: Page, title: str, subtitle: str, renderer: RendererBase
+) -> tuple[Text, Text]:
+    """Title and subtitle along the top of the page, shrunk or wrapped to fit its width."""
     top = 1 - 0.32 / page.height_in
     left = 0.35 / page.width_in
+    width_px = (page.width_in - 0.7) * fig.dpi
     t = fig.text(left, top, title, fontsize=page.title_size, fontweight="bold", va="top")
     t.set_gid("title")
-    sub_y = top - (page.title_size * 1.75 / 72) / page.height_in
+    _fit_width(t, renderer, width_px, page.title_size * 0.75)
+    title_h = t.get_window_extent(renderer).height / fig.dpi
+    sub_y = top - (title_h + 0.12) / page.height_in
     s = fig.text(left, sub_y, subtitle, fontsize=page.text_size + 1.5, color="#444444", va="top")
     s.set_gid("subtitle")
+    _fit_width(s, renderer, width_px, page.text_size)
     return t, s
 
 
@@ -125,9 +143,16 @@ def panel(fig: Figure, page: Page, box: Box, gid: str) -> Axes:
 
 
 def stack_legends(
-    ax: Axes, renderer: RendererBase, groups: list[tuple[str, list]], *, fontsize: float
+    ax: Axes,
+    renderer: RendererBase,
+    groups: list[tuple[str, list]],
+    *,
+    fontsize: float,
+    width_in: float,
 ) -> list[Legend]:
-    """Legends stacked top-down in ``ax``, one per ``(title, handles)`` group."""
+    """Legends stacked top-down in ``ax``, one per ``(title, handles)`` group; entry labels
+    are wrapped to fit ``width_in``."""
+    cols = columns_for(width_in - 0.4, fontsize)
     legends: list[Legend] = []
     y = 1.0
     inv = ax.transAxes.inverted()
@@ -137,12 +162,12 @@ def stack_legends(
         leg = Legend(
             ax,
             handles,
-            [h.get_label() for h in handles],
+            ["\n".join(wrap_text(h.get_label(), cols)) for h in handles],
             loc="upper left",
             bbox_to_anchor=(0.0, y),
             frameon=False,
             fontsize=fontsize,
-            title=title,
+            title="\n".join(line for part in title.split("\n") for line in wrap_text(part, cols)),
             title_fontproperties={"size": fontsize + 0.5, "weight": "bold"},
             alignment="left",
             borderaxespad=0.0,
@@ -150,7 +175,7 @@ def stack_legends(
             handleheight=1.1,
         )
         ax.add_artist(leg)
-        leg.set_gid("legend")
+        leg.set_gid(f"legend-{len(legends)}")
         box = leg.get_window_extent(renderer)
         y = inv.transform((box.x0, box.y0))[1] - 0.04
         legends.append(leg)
