@@ -26,7 +26,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import h3
@@ -53,7 +53,7 @@ class StatisticOptionError(BiomapError, ValueError):
     """An unknown statistic was asked for."""
 
 
-WindowLike = shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | None
+WindowLike: TypeAlias = shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | None
 
 
 @dataclass(frozen=True)
@@ -486,8 +486,8 @@ def _grid_centres(win: Window, cell_m: float) -> NDArray:
     x0, y0, x1, y1 = win.metric.bounds
     xs = np.arange(x0 + cell_m / 2, x1, cell_m)
     ys = np.arange(y0 + cell_m / 2, y1, cell_m)
-    gx, gy = np.meshgrid(xs, ys)
-    gx, gy = gx.ravel(), gy.ravel()
+    mesh_x, mesh_y = np.meshgrid(xs, ys)
+    gx, gy = mesh_x.ravel(), mesh_y.ravel()
     keep = shapely.contains_xy(win.metric, gx, gy)
     return np.column_stack([gx[keep], gy[keep]])
 

@@ -223,7 +223,7 @@ def chain(
     }  # fmt: skip
     platforms, zone_layer = _platforms(registry), _usage(lambda: _layer(layer))
     if fmt is Fmt.json:
-        _echo_json(_usage(lambda: chain_report(platforms, zone_layer, rank_by=rank_by, **args)))
+        _echo_json(_usage(lambda: chain_report(platforms, zone_layer, rank_by=rank_by, **args)))  # type: ignore[arg-type]
         return
     matrix = _usage(lambda: chain_matrix(platforms, zone_layer, **args))
     gap_rows = _usage(lambda: chain_gaps(matrix, rank_by=rank_by))  # type: ignore[arg-type]
