@@ -52,8 +52,8 @@ class ZoneIndex:
         self._grid = self._classify()
 
     def _classify(self) -> NDArray[np.int32]:
-        ix, iy = np.meshgrid(np.arange(self._nx), np.arange(self._ny), indexing="xy")
-        ix, iy = ix.ravel(), iy.ravel()
+        gx, gy = np.meshgrid(np.arange(self._nx), np.arange(self._ny), indexing="xy")
+        ix, iy = gx.ravel(), gy.ravel()
         boxes = shapely.box(
             self._x0 + ix * self._step - _EPS,
             self._y0 + iy * self._step - _EPS,

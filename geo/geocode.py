@@ -346,7 +346,7 @@ def _named_by_matches(matches: list[Match]) -> str | None:
 
 
 @cache
-def _management() -> list[tuple[object, str, str]]:
+def _management() -> list[tuple[shapely.Geometry, str, str]]:
     areas = load_management_areas()
     return [
         (g, str(a), str(m))
@@ -372,6 +372,7 @@ def _check_named(result: GeocodeResult, named: str | None) -> GeocodeResult:
         and admin
         and named != admin
         and result.lon is not None
+        and result.lat is not None
         and managing_district(result.lon, result.lat, admin) == named
     ):
         result.notes.append(

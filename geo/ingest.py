@@ -157,7 +157,7 @@ def _key(header: str) -> str:
 def map_columns(columns: list[str], overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """Map input headers to registry fields; ``overrides`` maps input header -> field."""
     lookup = {_key(a): f for f, aliases in COLUMN_ALIASES.items() for a in aliases}
-    mapping = {}
+    mapping: dict[str, str] = {}
     for col in columns:
         target = (overrides or {}).get(col) or lookup.get(_key(col))
         if target and target not in mapping.values():
