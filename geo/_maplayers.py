@@ -6,6 +6,9 @@ panels built here, or as JSON data that the browser code inserts with ``textCont
 
 from __future__ import annotations
 
+import base64
+import gzip
+import json
 from html import escape
 from typing import Any
 
@@ -28,6 +31,8 @@ from geo.taxonomy import LEVELS, label
 from geo.zones import ZoneLayer
 
 METRICS = ("count", "per_km2", "per_100k")
+#: Point payloads larger than this (bytes of JSON) are embedded gzip-compressed.
+GZIP_ABOVE = 256_000
 PROVISIONAL_STYLE = {"color": "#7b3294", "weight": 2, "dashArray": "6 5", "fillOpacity": 0.08}
 
 # --- tiles --------------------------------------------------------------------------------
@@ -341,7 +346,14 @@ class BiomapSetup(MacroElement):
             "strings": js_strings(lang),
         }
         self.config = config
-        self.config_json = script_json(config)
+        packed = dict(config)
+        raw = json.dumps(points, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        if len(raw) > GZIP_ABOVE:
+            # Large registries: gzip + base64 (about 1/5 the size); the page inflates it with
+            # the browser's DecompressionStream.
+            packed["points"] = None
+            packed["pointsGz"] = base64.b64encode(gzip.compress(raw, 6, mtime=0)).decode("ascii")
+        self.config_json = script_json(packed)
 
 
 class _Ref:

@@ -301,3 +301,18 @@ def test_encode_column_and_script_json():
     assert ">" not in text
     assert "\u2028" not in text
     assert json.loads(text) == {"k": "</script><!-- \u2028 &"}
+
+
+def test_large_payload_is_gzipped_and_lossless(registry, layers):
+    import base64
+    import gzip
+
+    many = registry.loc[registry.index.repeat(25)].reset_index(drop=True)
+    many["name_zh"] = [f"{n}{i}" for i, n in enumerate(many["name_zh"])]
+    setup = setup_of(maps.build_map(many, layers))
+    packed = json.loads(setup.config_json)
+    assert packed["points"] is None
+    inflated = json.loads(gzip.decompress(base64.b64decode(packed["pointsGz"])))
+    assert inflated == json.loads(json.dumps(setup.config["points"]))
+    small = json.loads(setup_of(maps.build_map(registry, layers)).config_json)
+    assert "pointsGz" not in small

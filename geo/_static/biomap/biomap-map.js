@@ -272,7 +272,26 @@
     });
   }
 
+  function inflate(b64) {
+    var bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
   function setup(map, cfg) {
+    if (cfg.pointsGz && !cfg.points) {
+      if (typeof DecompressionStream === "undefined") {
+        console.error("biomap: this browser cannot unpack the platform data (needs Chrome 80+, Firefox 113+, Safari 16.4+)");
+        return null;
+      }
+      inflate(cfg.pointsGz).then(function (points) {
+        cfg.points = points;
+        cfg.pointsGz = null;
+        setup(map, cfg);
+      }).catch(function (e) { console.error("biomap: cannot unpack the platform data: " + e); });
+      return null;
+    }
     var points = cfg.points ? new Points(map, cfg.points) : null;
     var overlays = {};
     (cfg.overlays || []).forEach(function (o) {
