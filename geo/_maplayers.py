@@ -346,7 +346,7 @@ class BiomapSetup(MacroElement):
             "strings": js_strings(lang),
         }
         self.config = config
-        packed = dict(config)
+        packed: dict[str, Any] = dict(config)
         raw = json.dumps(points, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         if len(raw) > GZIP_ABOVE:
             # Large registries: gzip + base64 (about 1/5 the size); the page inflates it with

@@ -25,7 +25,7 @@ class Tiles(StrEnum):
 class Metric(StrEnum):
     """Choropleth metrics."""
 
-    count = "count"
+    count_ = "count"  # (not `count`: that would shadow str.count)
     per_km2 = "per_km2"
     per_100k = "per_100k"
 
@@ -82,7 +82,7 @@ def map_command(
     layer: Annotated[
         str, typer.Option(help="Choropleth zone layer: districts, zones363 or a GeoJSON file.")
     ] = "districts",
-    metric: Annotated[Metric, typer.Option(help="Choropleth metric.")] = Metric.count,
+    metric: Annotated[Metric, typer.Option(help="Choropleth metric.")] = Metric.count_,
     type_: Annotated[
         list[str] | None, typer.Option("--type", help="Platform type code(s); repeatable.")
     ] = None,
