@@ -8,6 +8,7 @@ texts, each in its own small function.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -300,7 +301,7 @@ def _obstacles(ax: Axes, data: Prepared, renderer: RendererBase) -> list[Bbox]:
     pts = data.points
     if 0 < len(pts) <= 300:
         xy = ax.transData.transform(list(zip(pts.geometry.x, pts.geometry.y, strict=True)))
-        r = 3.0 * renderer.points_to_pixels(1.0)
+        r = 3.0 * float(renderer.points_to_pixels(1.0))  # type: ignore[arg-type]
         boxes += [Bbox.from_extents(x - r, y - r, x + r, y + r) for x, y in xy]
     return boxes
 
@@ -339,7 +340,7 @@ def _legend_panel(
     counts = data.points[column].value_counts().to_dict() if len(data.points) else {}
     names = {c: label(vocab, c, lang) for c in data.colours}
     no_data = bool((classes.index[data.located] < 0).any())
-    groups = [
+    groups: list[tuple[str, list[Any]]] = [
         (
             f"{metric_title(opt.metric, lang)}\n{layer_title} · {scheme}",
             lyr.choropleth_handles(classes, has_no_data=no_data, lang=lang),

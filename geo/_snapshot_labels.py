@@ -20,7 +20,7 @@ from matplotlib.transforms import Bbox
 
 _DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1))
 _ID_UNSAFE = re.compile(r"[\s\"'<>&()（）]+")
-_HALO = [pe.withStroke(linewidth=2.2, foreground="white")]
+_HALO: list[pe.AbstractPathEffect] = [pe.withStroke(linewidth=2.2, foreground="white")]
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 from matplotlib.axes import Axes
@@ -93,7 +94,7 @@ def _mpl_context(family: str) -> Iterator[None]:
     """matplotlib settings of every snapshot, held under a lock (pyplot state is global)."""
     import matplotlib
 
-    rc = {
+    rc: dict[str, Any] = {
         "font.family": [family],
         "font.size": 8,
         "svg.fonttype": "path",
@@ -102,7 +103,7 @@ def _mpl_context(family: str) -> Iterator[None]:
         "hatch.linewidth": 0.5,
         "hatch.color": ZONE363_COLOUR,
     }
-    with _LOCK, matplotlib.rc_context(rc), warnings.catch_warnings():
+    with _LOCK, matplotlib.rc_context(rc), warnings.catch_warnings():  # type: ignore[arg-type]
         # mapclassify's Fisher-Jenks falls back to pure Python without numba, which is fast
         # enough for zone layers (tens of zones); the fallback is not a problem to report.
         warnings.filterwarnings("ignore", message="Numba not installed", category=UserWarning)
