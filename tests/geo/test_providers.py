@@ -183,8 +183,9 @@ def test_rate_limit_spaces_requests(server):
     for i in range(3):
         p.geocode(f"海珠区限速{i}")
     assert len(sent) == 3
-    # spacing is measured from the limiter's release, a few microseconds before the send
-    assert min(b - a for a, b in itertools.pairwise(sent)) >= 0.145
+    # The limiter spaces its releases by 0.15 s; scheduling between release and send can eat a
+    # few ms under load. Unlimited, these requests go out about 2 ms apart.
+    assert min(b - a for a, b in itertools.pairwise(sent)) >= 0.12
 
 
 def test_timeout_becomes_provider_error(server):
