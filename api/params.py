@@ -42,82 +42,9 @@ Lat = Annotated[float, Query(ge=-90, le=90, description="Latitude.", examples=[2
 class PlatformQuery:
     """Which platforms to use (shared by items, density, nearest). Codes: see geo.taxonomy."""
 
-    def __init__(
-        self,
-        *,
-        type: Annotated[
-            str | None,
-            Query(description=f"Platform type code. {_CSV}", examples=["public_technology"]),
-        ] = None,
-        sub_kind: Annotated[
-            str | None, Query(description=f"Sub-kind code. {_CSV}", examples=["incubator"])
-        ] = None,
-        field: Annotated[
-            str | None,
-            Query(
-                description=f"Field code (any of the platform's fields). {_CSV}",
-                examples=["drug_rnd"],
-            ),
-        ] = None,
-        level: Annotated[
-            str | None, Query(description=f"Level code. {_CSV}", examples=["national"])
-        ] = None,
-        stage: Annotated[
-            str | None,
-            Query(description=f"Service-chain stage code. {_CSV}", examples=["basic_research"]),
-        ] = None,
-        supporting_unit: Annotated[
-            str | None, Query(description=f"Supporting unit code. {_CSV}", examples=["university"])
-        ] = None,
-        district: Annotated[
-            str | None,
-            Query(description=f"Administrative district adcode. {_CSV}", examples=["440112"]),
-        ] = None,
-        managing: Annotated[
-            str | None,
-            Query(
-                description=f"Managing district adcode (Bio-Island: Huangpu). {_CSV}",
-                examples=["440112"],
-            ),
-        ] = None,
-        zone: Annotated[
-            str | None,
-            Query(
-                description=f"Zone id of a zone layer, or LAYER:ZONE_ID. {_CSV}",
-                examples=["core-bio-island"],
-            ),
-        ] = None,
-        established_max: Annotated[
-            int | None,
-            Query(
-                ge=1900,
-                le=2100,
-                description="Established in or before this year (unknown years are kept).",
-                examples=[2017],
-            ),
-        ] = None,
-        q: Annotated[
-            str | None,
-            Query(
-                max_length=200,
-                description="Substring of the Chinese/English name or host.",
-                examples=["生物"],
-            ),
-        ] = None,
-    ) -> None:
-        self.params = {
-            "type": type,
-            "sub_kind": sub_kind,
-            "field": field,
-            "level": level,
-            "stage": stage,
-            "supporting_unit": supporting_unit,
-            "district": district,
-            "managing": managing,
-            "established_max": established_max,
-            "q": q,
-        }
-        self.zones = tuple(z.strip() for z in (zone or "").split(",") if z.strip())
+    def __init__(self, params: dict[str, object], zones: tuple[str, ...] = ()) -> None:
+        self.params = params
+        self.zones = zones
 
     def filter(self) -> PlatformFilter:
         """The :class:`geo.filters.PlatformFilter` (raises FilterError on unknown codes)."""
@@ -129,6 +56,85 @@ class PlatformQuery:
         if self.zones:
             out["zone"] = ",".join(self.zones)
         return out
+
+
+async def platform_query(
+    *,
+    type: Annotated[
+        str | None,
+        Query(description=f"Platform type code. {_CSV}", examples=["public_technology"]),
+    ] = None,
+    sub_kind: Annotated[
+        str | None, Query(description=f"Sub-kind code. {_CSV}", examples=["incubator"])
+    ] = None,
+    field: Annotated[
+        str | None,
+        Query(
+            description=f"Field code (any of the platform's fields). {_CSV}",
+            examples=["drug_rnd"],
+        ),
+    ] = None,
+    level: Annotated[
+        str | None, Query(description=f"Level code. {_CSV}", examples=["national"])
+    ] = None,
+    stage: Annotated[
+        str | None,
+        Query(description=f"Service-chain stage code. {_CSV}", examples=["basic_research"]),
+    ] = None,
+    supporting_unit: Annotated[
+        str | None, Query(description=f"Supporting unit code. {_CSV}", examples=["university"])
+    ] = None,
+    district: Annotated[
+        str | None,
+        Query(description=f"Administrative district adcode. {_CSV}", examples=["440112"]),
+    ] = None,
+    managing: Annotated[
+        str | None,
+        Query(
+            description=f"Managing district adcode (Bio-Island: Huangpu). {_CSV}",
+            examples=["440112"],
+        ),
+    ] = None,
+    zone: Annotated[
+        str | None,
+        Query(
+            description=f"Zone id of a zone layer, or LAYER:ZONE_ID. {_CSV}",
+            examples=["core-bio-island"],
+        ),
+    ] = None,
+    established_max: Annotated[
+        int | None,
+        Query(
+            ge=1900,
+            le=2100,
+            description="Established in or before this year (unknown years are kept).",
+            examples=[2017],
+        ),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Substring of the Chinese/English name or host.",
+            examples=["生物"],
+        ),
+    ] = None,
+) -> PlatformQuery:
+    """Dependency: the platform filter parameters (async, so no threadpool hop)."""
+    params = {
+        "type": type,
+        "sub_kind": sub_kind,
+        "field": field,
+        "level": level,
+        "stage": stage,
+        "supporting_unit": supporting_unit,
+        "district": district,
+        "managing": managing,
+        "established_max": established_max,
+        "q": q,
+    }
+    zones = tuple(z.strip() for z in (zone or "").split(",") if z.strip())
+    return PlatformQuery(params, zones)
 
 
 def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:

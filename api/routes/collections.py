@@ -25,6 +25,7 @@ from api.params import (
     content_crs,
     output_system,
     parse_bbox,
+    platform_query,
     self_url,
 )
 from api.responses import (
@@ -149,7 +150,7 @@ async def items(
     request: Request,
     *,
     collection_id: CollectionId,
-    platforms: Annotated[PlatformQuery, Depends()],
+    platforms: Annotated[PlatformQuery, Depends(platform_query)],
     limit: Annotated[
         int | None,
         Query(ge=1, description="Items per page; values above the maximum are clamped to it."),
@@ -197,7 +198,7 @@ async def item(
     feature_id: Annotated[
         str, Path(alias="featureId", description="Feature id (platform id or zone_id).")
     ],
-    platforms: Annotated[PlatformQuery, Depends()],
+    platforms: Annotated[PlatformQuery, Depends(platform_query)],
     crs: CrsParam = None,
     f: GeoFormat = None,
 ) -> Response:

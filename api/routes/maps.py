@@ -1,7 +1,223 @@
-"""``/maps``: placeholder until wired (see report)."""
+"""``/maps``: the interactive maps (HTML, assets served here, no CDN) and static snapshots.
+
+Maps come from :mod:`geo.maps` (Folium) and snapshots from :mod:`geo.snapshot` (matplotlib);
+both are imported on first use, so a build without them answers 503 with a clear problem.
+Rendered pages and images are kept in the service's LRU cache.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import mimetypes
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from api.data import ServiceData
+from api.errors import NotFoundError, NotInstalledError
+from api.params import Lang, PlatformQuery, base_url, platform_query
+from api.responses import HTML, Prepared, send
 
 router = APIRouter(tags=["Maps"])
+
+ASSET_PREFIX = "/maps/assets/"
+Metric = Annotated[Literal["count", "per_km2", "per_100k"], Query(description="Choropleth metric.")]
+Tiles = Annotated[
+    Literal["none", "osm", "cartodb", "amap"],
+    Query(
+        description="Basemap: none (fully offline, the default) or a tile provider the "
+        "browser fetches (amap is GCJ-02: everything drawn is shifted to match)."
+    ),
+]
+LayerName = Annotated[
+    str,
+    Query(description="Zone layer of the choropleth (see /collections).", examples=["districts"]),
+]
+GroupBy = Annotated[
+    Literal["type", "level", "sub_kind"], Query(description="What colours the points.")
+]
+
+
+def _module(name: str) -> Any:
+    try:
+        if name == "maps":
+            import geo.maps as module
+        else:
+            import geo.snapshot as module
+    except ImportError as exc:
+        raise NotInstalledError(
+            f"the {name} module (geo.{name}) is not installed in this build: {exc.name} missing"
+        ) from exc
+    return module
+
+
+def _data(request: Request) -> ServiceData:
+    return request.app.state.data
+
+
+async def _cached(request: Request, key: tuple, make: Any) -> Prepared:
+    data = _data(request)
+    prepared = data.cache.get(key)
+    if prepared is None:
+        prepared = await run_in_threadpool(make)
+        data.cache.put(key, prepared)
+    return prepared
+
+
+@router.get("/maps", summary="The maps on offer", response_class=JSONResponse)
+async def maps_index(request: Request) -> Response:
+    """Links to the interactive maps, the study's Figures 1-4 and the static snapshots."""
+    base = base_url(request)
+    links = [
+        {"href": f"{base}/maps/interactive", "rel": "item", "type": HTML,
+         "title": "Interactive map (districts, counts)"},
+        {"href": f"{base}/maps/interactive?layer=zones363", "rel": "item", "type": HTML,
+         "title": '"363 layout" (provisional)'},
+        *({"href": f"{base}/maps/figures/{n}", "rel": "item", "type": HTML,
+           "title": f"Figure {n} of the study"} for n in range(1, 5)),
+        {"href": f"{base}/maps/snapshot.png", "rel": "item", "type": "image/png",
+         "title": "Static snapshot (PNG)"},
+        {"href": f"{base}/maps/snapshot.svg", "rel": "item", "type": "image/svg+xml",
+         "title": "Static snapshot (SVG)"},
+    ]  # fmt: skip
+    return send(request, Prepared.json({"links": links}), max_age=_max_age(request))
+
+
+@router.get(
+    "/maps/interactive",
+    summary="Interactive map (HTML)",
+    response_class=HTMLResponse,
+)
+async def interactive(
+    request: Request,
+    *,
+    platforms: Annotated[PlatformQuery, Depends(platform_query)],
+    layer: LayerName = "districts",
+    metric: Metric = "count",
+    lang: Lang = "zh",
+    tiles: Tiles = "none",
+    group_by: GroupBy = "type",
+    cluster: Annotated[bool, Query(description="Cluster the points.")] = True,
+    heat: Annotated[bool, Query(description="Show the heat layer at first.")] = False,
+) -> Response:
+    """A Leaflet map: zone choropleth, platforms (clustered), the provisional "363" zones,
+    legend and data note. Every script and stylesheet is served by this API under
+    ``/maps/assets/``."""
+    maps = _module("maps")
+    data = _data(request)
+    flt = platforms.filter()
+    subset = _subset(data, platforms)
+    options = {"layer": layer, "metric": metric, "lang": lang, "tiles": tiles,
+               "group_by": group_by, "cluster": cluster, "heat": heat}  # fmt: skip
+
+    def make() -> Prepared:
+        m = maps.build_map(subset, data.layers, filter=flt, **options)
+        return Prepared.of(maps.render_html(m, assets="url", asset_url_prefix=ASSET_PREFIX), HTML)
+
+    key = ("map", flt, platforms.zones, tuple(sorted(options.items())))
+    return send(request, await _cached(request, key, make), max_age=_max_age(request))
+
+
+@router.get(
+    "/maps/figures/{n}",
+    summary="One of the study's Figures 1-4 (HTML)",
+    response_class=HTMLResponse,
+)
+async def figure(
+    request: Request,
+    n: Annotated[int, Path(ge=1, le=4, description="Figure number (1-4).")],
+    lang: Lang = "zh",
+    tiles: Tiles = "none",
+) -> Response:
+    """1: national/provincial/municipal platforms by level; 2: basic condition; 3: public
+    technology; 4: transformation & cluster platforms with the provisional "363" zones."""
+    maps = _module("maps")
+    data = _data(request)
+
+    def make() -> Prepared:
+        m = maps.figure_map(n, data.platforms, data.layers, lang=lang, tiles=tiles)
+        return Prepared.of(maps.render_html(m, assets="url", asset_url_prefix=ASSET_PREFIX), HTML)
+
+    prepared = await _cached(request, ("figure", n, lang, tiles), make)
+    return send(request, prepared, max_age=_max_age(request))
+
+
+@router.get(
+    "/maps/assets/{path:path}",
+    summary="Local Leaflet/plugin assets of the maps",
+    include_in_schema=False,
+)
+async def asset(request: Request, path: str) -> Response:
+    """Serve one asset file listed by :func:`geo.maps.asset_files` (nothing else)."""
+    files = _assets(request)
+    if path not in files:
+        raise NotFoundError(f"no map asset {path!r}")
+    return send(request, files[path], max_age=86_400)
+
+
+@router.get(
+    "/maps/snapshot.{fmt}",
+    summary="Static snapshot (PNG or SVG)",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
+                                 "image/svg+xml": {"schema": {"type": "string"}}}}},
+)  # fmt: skip
+async def snapshot(
+    request: Request,
+    *,
+    fmt: Annotated[Literal["png", "svg"], Path(description="png or svg.")],
+    platforms: Annotated[PlatformQuery, Depends(platform_query)],
+    layer: LayerName = "districts",
+    metric: Metric = "count",
+    lang: Lang = "zh",
+    page: Annotated[
+        Literal["a4-landscape", "a4-portrait", "slide-16x9"], Query(description="Page layout.")
+    ] = "a4-landscape",
+    dpi: Annotated[int, Query(ge=36, le=300, description="PNG resolution.")] = 150,
+) -> Response:
+    """A print-quality map with legend, scale bar, north arrow and data note."""
+    snap = _module("snapshot")
+    data = _data(request)
+    flt = platforms.filter()
+    subset = _subset(data, platforms)
+    media = "image/png" if fmt == "png" else "image/svg+xml"
+
+    def make() -> Prepared:
+        body = snap.render_snapshot(subset, data.layers, layer=layer, metric=metric, filter=flt,
+                                    lang=lang, page=page, dpi=dpi, fmt=fmt)  # fmt: skip
+        return Prepared.of(body, media)
+
+    key = ("snapshot", fmt, flt, platforms.zones, layer, metric, lang, page, dpi)
+    return send(request, await _cached(request, key, make), max_age=_max_age(request))
+
+
+def _subset(data: ServiceData, query: PlatformQuery) -> Any:
+    """The platforms in the requested zones (the other filters go to the map builders)."""
+    if not query.zones:
+        return data.platforms
+    from geo.filters import PlatformFilter
+
+    return data.platforms[data.platform_mask(PlatformFilter(), query.zones)]
+
+
+def _assets(request: Request) -> dict[str, Prepared]:
+    files = getattr(request.app.state, "map_assets", None)
+    if files is None:
+        listed: dict[str, FilePath] = _module("maps").asset_files()
+        files = {
+            rel: Prepared.of(path.read_bytes(), _media_type(rel)) for rel, path in listed.items()
+        }
+        request.app.state.map_assets = files
+    return files
+
+
+def _media_type(name: str) -> str:
+    guessed = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return f"{guessed}; charset=utf-8" if guessed in ("text/css", "text/javascript") else guessed
+
+
+def _max_age(request: Request) -> int:
+    return request.app.state.settings.cache_max_age

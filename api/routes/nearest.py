@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from api.data import ServiceData
 from api.models import NearestResponse
-from api.params import InputCrs, Lat, Lon, PlatformQuery
+from api.params import InputCrs, Lat, Lon, PlatformQuery, platform_query
 from api.responses import Prepared, send
 from geo.crs import to_wgs84
 
@@ -33,7 +33,7 @@ async def nearest(
     *,
     lon: Lon,
     lat: Lat,
-    platforms: Annotated[PlatformQuery, Depends()],
+    platforms: Annotated[PlatformQuery, Depends(platform_query)],
     crs: InputCrs = "wgs84",
     k: Annotated[int, Query(ge=1, le=100, description="How many platforms (at most).")] = 5,
     max_distance_m: Annotated[

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from api.data import ServiceData
 from api.models import DensityResponse
-from api.params import PlatformQuery
+from api.params import PlatformQuery, platform_query
 from api.responses import CSV, Prepared, send
 from geo.zones import get_layer
 
@@ -27,7 +27,7 @@ router = APIRouter(tags=["Statistics"])
 async def density(
     request: Request,
     *,
-    platforms: Annotated[PlatformQuery, Depends()],
+    platforms: Annotated[PlatformQuery, Depends(platform_query)],
     layer: Annotated[
         str,
         Query(

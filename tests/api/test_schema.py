@@ -37,7 +37,10 @@ APP = create_app(Settings())  # cheap: the data is loaded by the lifespan, below
 #: The analytics routes (api/routes/analytics.py) are another capability's; they are left out
 #: here and reported to their owner (a generated bandwidth_m=5e-324 gives a 500 there).
 OTHERS = r"^/stats/(chain|clustering)"
-schema = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path_regex=OTHERS)
+MAPS = r"^/maps/"  # rendering a map takes 0.1-1 s: fewer examples there
+_all = schemathesis.openapi.from_asgi("/openapi.json", APP).exclude(path_regex=OTHERS)
+schema = _all.exclude(path_regex=MAPS)
+map_schema = _all.include(path_regex=MAPS)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -56,4 +59,16 @@ def _loaded() -> Iterator[None]:
     suppress_health_check=list(HealthCheck),
 )
 def test_every_operation_conforms(case):
+    case.call_and_validate(checks=CHECKS)
+
+
+@map_schema.parametrize()
+@settings(
+    max_examples=2,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_map_operations_conform(case):
     case.call_and_validate(checks=CHECKS)
