@@ -7,6 +7,7 @@ registry once into ``app.state``. Run it with ``biomap serve`` or
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -61,6 +62,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         data = ServiceData(settings, platforms=platforms)
+        gc.collect()
+        gc.freeze()  # the loaded data never changes: keep it out of every later GC pass
         app.state.data = data
         app.state.health = health.health_body(
             len(data.platforms), list(data.collections), data.loaded_at

@@ -106,6 +106,7 @@ class ServiceData:
             self.collections[name] = self._zone_collection(layer)
         self.cache = LruCache(settings.cache_entries)
         self._platform_features: dict[str, list[bytes]] = {}
+        self.platform_features("wgs84")  # serialise every feature once, before the first request
         self.loaded_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
     # -- collections ------------------------------------------------------------------------

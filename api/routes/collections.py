@@ -253,12 +253,18 @@ def _select(
     zones: tuple[str, ...],
     box: tuple[float, float, float, float] | None,
 ) -> np.ndarray:
-    """Positions of the features to page through."""
-    mask = data.platform_mask(flt, zones) if coll.kind == "platforms" else None
-    if box is not None:
-        in_box = coll.bbox_mask(box)
-        mask = in_box if mask is None else mask & in_box
-    return np.arange(len(coll.ids)) if mask is None else np.flatnonzero(mask)
+    """Positions of the features to page through (cached: the data never changes)."""
+    key = ("select", coll.id, flt if coll.kind == "platforms" else None, zones, box)
+    positions = data.cache.get(key)
+    if positions is None:
+        mask = data.platform_mask(flt, zones) if coll.kind == "platforms" else None
+        if box is not None:
+            in_box = coll.bbox_mask(box)
+            mask = in_box if mask is None else mask & in_box
+        positions = np.arange(len(coll.ids)) if mask is None else np.flatnonzero(mask)
+        positions.setflags(write=False)
+        data.cache.put(key, positions)
+    return positions
 
 
 def _join(features: list[bytes], page: np.ndarray, meta: dict[str, Any]) -> bytes:
