@@ -197,7 +197,9 @@ def self_url(request: Request, **replace: object) -> str:
     return base_url(request) + request.url.path + (f"?{query}" if query else "")
 
 
-_ALLOWED: dict[int, frozenset[str]] = {}
+# Cached on the route object itself: a table keyed by id(route) goes stale when an app and its
+# routes are collected and the ids are reused by another app's routes.
+_ALLOWED_ATTR = "_biomap_query_names"
 
 
 async def reject_unknown_params(request: Request) -> None:
@@ -207,10 +209,10 @@ async def reject_unknown_params(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    allowed = _ALLOWED.get(id(route))
+    allowed = getattr(route, _ALLOWED_ATTR, None)
     if allowed is None:
         allowed = frozenset(_query_names(route.dependant))
-        _ALLOWED[id(route)] = allowed
+        setattr(route, _ALLOWED_ATTR, allowed)
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         accepted = ", ".join(sorted(allowed)) or "none"

@@ -467,8 +467,8 @@ def kernel_density(
                 "cannot estimate a bandwidth from fewer than 2 distinct points; pass bandwidth_m"
             )
     else:
-        if bandwidth_m <= 0:
-            raise InsufficientDataError(f"bandwidth_m must be positive, got {bandwidth_m!r}")
+        if not bandwidth_m >= 1:  # also catches NaN; below 1 m a kernel is numerically void
+            raise InsufficientDataError(f"bandwidth_m must be at least 1 m, got {bandwidth_m!r}")
         h, rule = float(bandwidth_m), "given"
     centres = _grid_centres(win, cell_m)
     density = _gaussian_sum(centres, xy, h) * 1e6

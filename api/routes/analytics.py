@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from api.data import ServiceData
 from api.errors import ApiError
-from api.params import PlatformQuery
+from api.params import PlatformQuery, platform_query
 from api.responses import Prepared, send
 from geo.chain import chain_report
 from geo.pointstats import METHODS, clustering_report
@@ -112,7 +112,7 @@ class ClusteringQuery:
         seed: Annotated[int, Query(ge=0, description="Seed of simulations and permutations.")] = 0,
         bandwidth_m: Annotated[
             float | None,
-            Query(gt=0, le=50_000, description="KDE bandwidth in metres (default: ArcGIS rule)."),
+            Query(ge=1, le=50_000, description="KDE bandwidth in metres (default: ArcGIS rule)."),
         ] = None,
         cell_m: Annotated[float, Query(ge=250, le=10_000, description="KDE cell size, m.")] = 1000,
         resolution: Annotated[int, Query(ge=5, le=9, description="H3 resolution of the bins.")] = 7,
@@ -138,7 +138,7 @@ class ClusteringQuery:
 )
 async def chain(
     request: Request,
-    platforms: Annotated[PlatformQuery, Depends()],
+    platforms: Annotated[PlatformQuery, Depends(platform_query)],
     query: Annotated[ChainQuery, Depends()],
 ) -> Response:
     """Counts per zone and stage (a platform serving several stages counts in each), and the
@@ -170,7 +170,7 @@ async def chain(
 )
 async def clustering(
     request: Request,
-    platforms: Annotated[PlatformQuery, Depends()],
+    platforms: Annotated[PlatformQuery, Depends(platform_query)],
     query: Annotated[ClusteringQuery, Depends()],
 ) -> Response:
     """Statistics over the city polygon in metres (EPSG:4547). A statistic the selection has too
