@@ -214,15 +214,24 @@ class ServiceData:
         return out
 
     def density(
-        self, layer_name: str, flt: PlatformFilter, zones: tuple[str, ...] = ()
+        self,
+        layer_name: str,
+        flt: PlatformFilter,
+        zones: tuple[str, ...] = (),
+        district_basis: str = "administrative",
     ) -> DensityResult:
         """Density of the platforms matching ``flt`` (and ``zones``) by ``layer_name`` (cached)."""
         layer = get_layer(self.layers, layer_name)
-        key = ("density", layer_name, flt, zones)
+        key = ("density", layer_name, flt, zones, district_basis)
         result = self.cache.get(key)
         if result is None:
             platforms = self.platforms[self._zone_mask(zones)] if zones else self.platforms
-            result = density_table(platforms, layer, filter=flt)
+            result = density_table(
+                platforms,
+                layer,
+                filter=flt,
+                district_basis=district_basis,  # type: ignore[arg-type]
+            )
             self.cache.put(key, result)
         return result
 

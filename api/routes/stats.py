@@ -39,6 +39,13 @@ async def density(
     f: Annotated[
         Literal["json", "csv"], Query(description="json or csv (UTF-8 with BOM).")
     ] = "json",
+    district_basis: Annotated[
+        Literal["administrative", "managing"],
+        Query(
+            description="Districts layer only: count Bio-Island platforms under Haizhu "
+            "(administrative) or Huangpu (managing). Areas and populations stay administrative."
+        ),
+    ] = "administrative",
 ) -> Response:
     """Per zone: count, share, area (km²), count per km², population and count per 100k
     residents where known, location quotients by area and by population; plus totals and what
@@ -46,10 +53,10 @@ async def density(
     data: ServiceData = request.app.state.data
     flt = platforms.filter()
     get_layer(data.layers, layer)  # unknown layer -> 400 before any work
-    key = ("density-body", layer, flt, platforms.zones, f)
+    key = ("density-body", layer, flt, platforms.zones, f, district_basis)
     prepared = data.cache.get(key)
     if prepared is None:
-        prepared = await run_in_threadpool(_prepare, data, layer, platforms, f)
+        prepared = await run_in_threadpool(_prepare, data, layer, platforms, f, district_basis)
         data.cache.put(key, prepared)
     headers = {}
     if f == "csv":
@@ -59,8 +66,10 @@ async def density(
     )
 
 
-def _prepare(data: ServiceData, layer_name: str, query: PlatformQuery, fmt: str) -> Prepared:
-    result = data.density(layer_name, query.filter(), query.zones)
+def _prepare(
+    data: ServiceData, layer_name: str, query: PlatformQuery, fmt: str, district_basis: str
+) -> Prepared:
+    result = data.density(layer_name, query.filter(), query.zones, district_basis)
     if fmt == "csv":
         return Prepared.of("\ufeff" + result.table.to_csv(index=False, lineterminator="\r\n"), CSV)
     layer = data.layers[layer_name]

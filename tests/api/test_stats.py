@@ -44,3 +44,18 @@ def test_density_of_nothing_is_zeros_not_an_error(client):
     body = client.get("/stats/density?layer=districts&q=zzzz-no-such-name").json()
     assert body["totals"]["count"] == 0
     assert all(z["count"] == 0 for z in body["zones"])
+
+
+def test_density_managing_basis_moves_bio_island_to_huangpu(client):
+    admin = client.get("/stats/density", params={"layer": "districts"}).json()
+    managing = client.get(
+        "/stats/density", params={"layer": "districts", "district_basis": "managing"}
+    ).json()
+    count = {
+        b: {z["zone_id"]: z["count"] for z in r["zones"]}
+        for b, r in (("a", admin), ("m", managing))
+    }
+    moved = count["a"]["440105"] - count["m"]["440105"]
+    assert moved > 0
+    assert count["m"]["440112"] - count["a"]["440112"] == moved
+    assert managing["district_basis"] == "managing"
