@@ -24,6 +24,7 @@ from api.data import ServiceData
 from api.errors import PROBLEM_JSON, RequestIdMiddleware, install_error_handlers
 from api.models import Problem
 from api.params import reject_unknown_params
+from api.rawcache import ResponseCacheMiddleware
 from api.routes import collections, health, landing, locate, maps, nearest, stats
 from api.settings import Settings
 
@@ -90,7 +91,12 @@ def create_app(
     app.include_router(__import__("api.routes.analytics", fromlist=["router"]).router)
     # ---------------------------------------------------------------------------------------------
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_size, compresslevel=6)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(
+        ResponseCacheMiddleware,
+        prefixes=("/stats/", "/collections/"),
+        max_entries=settings.response_cache_entries,
+    )
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer, cached or not, gets an id
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     cache_entries: int = Field(
         default=256, ge=0, description="Filtered responses kept in memory (LRU)."
     )
+    response_cache_entries: int = Field(
+        default=1024,
+        ge=0,
+        description="Whole GET responses of /stats and /collections replayed by raw URL (0: off).",
+    )
     gzip_min_size: int = Field(default=1024, ge=0, description="Smallest body (bytes) gzipped.")
     unknown_params: Literal["reject", "ignore"] = Field(
         default="reject",
