@@ -23,24 +23,17 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.legend import Legend
-from matplotlib.text import Text
 
-from geo._snapshot_build import CENTRAL_DISTRICTS, POINT_CATEGORIES, Options, build
+from geo._snapshot_build import CENTRAL_DISTRICTS, POINT_CATEGORIES, Built, Options, build
 from geo._snapshot_fonts import register_cjk_font
-from geo._snapshot_furniture import ScaleBar
-from geo._snapshot_labels import Placement
 from geo._snapshot_layers import ZONE363_COLOUR
 from geo._snapshot_layout import PAGES, Page
 from geo._snapshot_text import METRICS, data_date
-from geo.density import DensityResult
 from geo.errors import SnapshotError
 from geo.filters import PlatformFilter
 from geo.zones import ZoneLayer, get_layer
@@ -69,23 +62,10 @@ _LOCK = threading.RLock()
 
 
 @dataclass
-class Snapshot:
+class Snapshot(Built):
     """A laid-out static map, before saving: the figure and what was drawn on it."""
 
-    figure: Figure
     page: Page
-    map_ax: Axes
-    inset_ax: Axes
-    title: Text
-    subtitle: Text
-    source: Text
-    legends: list[Legend]
-    labels: dict[str, Placement]
-    scale_bars: dict[str, ScaleBar]
-    north_angle: float
-    notes: list[str]
-    density: DensityResult
-    shown: int
     font_family: str
 
 
@@ -157,23 +137,8 @@ def snapshot_figure(
     )
     with _mpl_context(family):
         b = build(platforms, layers, opt)
-    return Snapshot(
-        b.figure,
-        opt.page,
-        b.map_ax,
-        b.inset_ax,
-        b.title,
-        b.subtitle,
-        b.source,
-        b.legends,
-        b.labels,
-        b.scale_bars,
-        b.north_angle,
-        b.notes,
-        b.density,
-        b.shown,
-        family,
-    )
+    drawn = {f.name: getattr(b, f.name) for f in fields(Built)}
+    return Snapshot(**drawn, page=opt.page, font_family=family)
 
 
 def save_snapshot(snap: Snapshot, *, fmt: str = "png", dpi: int = 150) -> bytes:
