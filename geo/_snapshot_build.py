@@ -12,6 +12,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
@@ -194,7 +195,7 @@ def _frame_axes(ax: Axes, extent: Bbox) -> None:
     ax.set_ylabel("")
 
 
-def _draw_layers(ax: Axes, data: Prepared, size: float) -> None:
+def _draw_layers(ax: Axes, data: Prepared, size: float, *, inset: bool = False) -> None:
     if data.layer.name == "districts":
         lyr.draw_choropleth(ax, data.districts, data.classes)
     else:
@@ -203,6 +204,14 @@ def _draw_layers(ax: Axes, data: Prepared, size: float) -> None:
     if data.overlay is not None:
         lyr.draw_overlay(ax, data.overlay)
     lyr.draw_points(ax, data.points, data.column, data.colours, size=size)
+    # "×n" marks sites shared by several platforms; the main map leaves the central districts'
+    # marks to the inset, where there is room for them.
+    central = data.districts[data.districts["zone_id"].isin(CENTRAL_DISTRICTS)]
+    area = central.union_all()
+    if inset:
+        lyr.label_stacks(ax, data.points, only=area)
+    else:
+        lyr.label_stacks(ax, data.points, skip=area)
 
 
 def _draw_maps(fig: Figure, data: Prepared, pg: Page) -> tuple[Axes, Axes, Bbox]:
@@ -229,7 +238,7 @@ def _draw_maps(fig: Figure, data: Prepared, pg: Page) -> tuple[Axes, Axes, Bbox]
     inset = fig.add_axes(pg.rect(pg.inset_box))
     inset.set_anchor("N")
     inset.set_gid("inset")
-    _draw_layers(inset, data, data.size * 1.3)
+    _draw_layers(inset, data, data.size * 1.3, inset=True)
     _frame_axes(inset, extent)
     for spine in inset.spines.values():
         spine.set_edgecolor("#333333")
@@ -391,6 +400,15 @@ def _notes(data: Prepared, layers: dict[str, ZoneLayer], opt: Options) -> list[s
             "see the inset.",
         )
     )
+    pts = data.points.geometry
+    if len(pts) and pd.DataFrame({"x": pts.x.round(1), "y": pts.y.round(1)}).duplicated().any():
+        notes.append(
+            tr(
+                lang,
+                "“×n”:n 个平台共用一个近似位置点(园区级坐标)。",
+                '"×n": n platforms share one approximate (campus-level) point.',
+            )
+        )
     for name in dict.fromkeys(n for n in (opt.layer, opt.overlay) if n):
         layer = layers[name]
         note = _missing_zone_note(layer, lang) if layer.provisional else None

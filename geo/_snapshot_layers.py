@@ -10,10 +10,13 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from geo._snapshot_text import tr
 
@@ -199,6 +202,40 @@ def draw_points(
                 zorder=10,
                 gid=f"points-{code}",
             )
+
+
+def label_stacks(
+    ax: Axes,
+    points: gpd.GeoDataFrame,
+    *,
+    skip: BaseGeometry | None = None,
+    only: BaseGeometry | None = None,
+) -> None:
+    """Mark sites where several platforms share one point (campus-level points) with "×n".
+
+    Sites inside ``skip`` (the area an inset shows) or outside ``only`` are left unmarked.
+    """
+    if points.empty:
+        return
+    sites = pd.DataFrame({"x": points.geometry.x.round(1), "y": points.geometry.y.round(1)})
+    counts = sites.value_counts().sort_index()
+    for (x, y), n in counts[counts > 1].items():
+        site = Point(x, y)
+        if (skip is not None and skip.covers(site)) or (only is not None and not only.covers(site)):
+            continue
+        ax.annotate(
+            f"×{n}",
+            (x, y),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize=6,
+            fontweight="bold",
+            color="#222222",
+            path_effects=[patheffects.withStroke(linewidth=2, foreground="white")],
+            zorder=11,
+            gid="stack-count",
+            annotation_clip=True,
+        )
 
 
 def choropleth_handles(classes: Classes, *, has_no_data: bool, lang: str) -> list[Patch]:
