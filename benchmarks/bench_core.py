@@ -77,9 +77,13 @@ def bench_crs(n: int, repeat: int) -> None:
     e1 = haversine_m(x, y, *one)
     e2 = haversine_m(x, y, *two)
     print(f"GCJ-02 -> WGS84 for {n:,} points")
-    print(f"  single step (baseline) : {t1:7.3f} s   error mean {e1.mean():.3f} m, max {e1.max():.3f} m")
-    print(f"  iterative (2 steps)    : {t2:7.3f} s   error mean {e2.mean() * 1000:.3f} mm, "
-          f"max {e2.max() * 1000:.3f} mm   {t2 / t1:4.2f}x the single-step time")
+    print(
+        f"  single step (baseline) : {t1:7.3f} s   error mean {e1.mean():.3f} m, max {e1.max():.3f} m"
+    )
+    print(
+        f"  iterative (2 steps)    : {t2:7.3f} s   error mean {e2.mean() * 1000:.3f} mm, "
+        f"max {e2.max() * 1000:.3f} mm   {t2 / t1:4.2f}x the single-step time"
+    )
 
 
 def main() -> None:

@@ -59,7 +59,10 @@ def synthetic(n: int, seed: int = 3) -> list[tuple[str, str]]:
 
 def registry_set() -> list[tuple[str, str]]:
     df = pd.read_csv(DATA_DIR / "sources" / "platforms.csv", dtype=str)
-    return [(a, district_named_in(d) or "") for a, d in zip(df["address_zh"], df["district_zh"], strict=True)]
+    return [
+        (a, district_named_in(d) or "")
+        for a, d in zip(df["address_zh"], df["district_zh"], strict=True)
+    ]
 
 
 def run_biomap(items: list[tuple[str, str]]) -> dict[str, float]:
@@ -78,7 +81,8 @@ def run_biomap(items: list[tuple[str, str]]) -> dict[str, float]:
     return {
         "per_s": len(items) / dt,
         "fine": sum(r.precision in FINE for r in results) / len(items),
-        "district_ok": sum(right(r, want) for r, (_, want) in zip(results, items, strict=True)) / len(items),
+        "district_ok": sum(right(r, want) for r, (_, want) in zip(results, items, strict=True))
+        / len(items),
     }
 
 
@@ -98,7 +102,8 @@ def run_cpca(items: list[tuple[str, str]]) -> dict[str, float] | None:
     return {
         "per_s": len(items) / dt,
         "fine": 0.0,  # district-level parser: never finer than a district
-        "district_ok": sum(c == want for c, (_, want) in zip(codes, items, strict=True)) / len(items),
+        "district_ok": sum(c == want for c, (_, want) in zip(codes, items, strict=True))
+        / len(items),
     }
 
 
@@ -106,15 +111,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     args = parser.parse_args()
-    for name, items in (("registry (131 real addresses)", registry_set()),
-                        (f"synthetic ({args.n:,})", synthetic(args.n))):
+    for name, items in (
+        ("registry (131 real addresses)", registry_set()),
+        (f"synthetic ({args.n:,})", synthetic(args.n)),
+    ):
         print(name)
         for tool, res in (("biomap", run_biomap(items)), ("cpca", run_cpca(items))):
             if res is None:
                 print(f"  {tool:7s} not installed (pip install cpca)")
                 continue
-            print(f"  {tool:7s} {res['per_s']:10,.0f} addresses/s   street/town or finer "
-                  f"{res['fine']:6.1%}   right district {res['district_ok']:6.1%}")
+            print(
+                f"  {tool:7s} {res['per_s']:10,.0f} addresses/s   street/town or finer "
+                f"{res['fine']:6.1%}   right district {res['district_ok']:6.1%}"
+            )
 
 
 if __name__ == "__main__":

@@ -13,8 +13,9 @@ runner = CliRunner()
 
 
 def test_geocode_json_lines():
-    result = runner.invoke(app, ["geocode", "广州市天河区五山路381号", "中山大学附属第一医院",
-                                 "--format", "json"])
+    result = runner.invoke(
+        app, ["geocode", "广州市天河区五山路381号", "中山大学附属第一医院", "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert [r["district_adcode"] for r in rows] == ["440106", "440104"]
@@ -51,8 +52,18 @@ def test_ingest_dry_run_and_report(tmp_path):
     shutil.copy(REGISTRY_PATH, registry)
     before = registry.read_bytes()
     report = tmp_path / "report.md"
-    result = runner.invoke(app, ["ingest", str(DATA_DIR / "sources" / "platforms.csv"),
-                                 "-r", str(registry), "--dry-run", "--report", str(report)])
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(DATA_DIR / "sources" / "platforms.csv"),
+            "-r",
+            str(registry),
+            "--dry-run",
+            "--report",
+            str(report),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "0 rejected" in result.output
     assert registry.read_bytes() == before
@@ -62,8 +73,17 @@ def test_ingest_dry_run_and_report(tmp_path):
 def test_ingest_bad_rows_still_exit_0(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text("平台名称,地址\n好平台,广州市天河区五山路\n,广州\n", encoding="utf-8")
-    result = runner.invoke(app, ["ingest", str(src), "-r", str(tmp_path / "r.geojson"),
-                                 "--report", str(tmp_path / "r.csv")])
+    result = runner.invoke(
+        app,
+        [
+            "ingest",
+            str(src),
+            "-r",
+            str(tmp_path / "r.geojson"),
+            "--report",
+            str(tmp_path / "r.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "rejected" in result.output
 
