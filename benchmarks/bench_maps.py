@@ -30,6 +30,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
+from _browser import launch as launch_chromium  # benchmarks/ is on sys.path as a script
 from folium.plugins import MarkerCluster
 from playwright.sync_api import sync_playwright
 
@@ -38,14 +39,6 @@ from geo.boundaries import load_city
 from geo.taxonomy import LEVELS, SUB_KINDS_BY_TYPE
 from geo.zones import builtin_layers
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DRAWN_JS = """async () => {
   const frame = () => new Promise(r => requestAnimationFrame(r));
   if (window.BiomapMap) while (!(window.biomapMaps && window.biomapMaps.length)) await frame();
@@ -171,7 +164,7 @@ def main() -> None:
     layers = builtin_layers()
     rows = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         for n in args.sizes:
             platforms = synthetic_platforms(n)
             path, build_s = build_ours(platforms, layers, out)

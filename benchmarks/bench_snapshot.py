@@ -31,18 +31,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from _browser import launch as launch_chromium  # benchmarks/ is on sys.path as a script
+
 from geo.registry import load_registry
 from geo.snapshot import PAGES, html_maps_available, render_snapshot, write_figures
 from geo.zones import builtin_layers
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # geo.maps pages register their maps in window.biomapMaps once drawn; a plain Leaflet page sets
 # window.drawn after adding its layers. Then wait two frames so the paint has happened.
 DRAWN_JS = """async () => {
@@ -105,7 +99,7 @@ def chromium_times(html_path: Path, shot: Path, repeat: int) -> dict[str, float]
     }
     with sync_playwright() as p:
         t = time.perf_counter()
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         launch = time.perf_counter() - t
         drawn: list[int] = []
 
