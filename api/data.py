@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +19,7 @@ import shapely
 
 from api.responses import LruCache, dumps
 from api.settings import Settings
+from geo._io import frame_records
 from geo.assign import assign_platforms
 from geo.boundaries import load_districts, load_management_areas
 from geo.crs import from_wgs84, shift_geometry
@@ -201,7 +202,7 @@ class ServiceData:
     ) -> list[bytes]:
         """Every zone of ``collection`` as Feature bytes carrying ``density``'s figures."""
         assert collection.layer is not None
-        attrs = _records(collection.layer.zones.drop(columns="geometry"))
+        attrs = frame_records(collection.layer.zones.drop(columns="geometry"))
         figures = density.to_dict()["zones"]
         geoms = collection.geometry_json(system)
         out = []
@@ -236,16 +237,10 @@ class ServiceData:
         return result
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts with missing values as ``None``."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return clean.to_dict(orient="records")
-
-
 def _platform_features(platforms: gpd.GeoDataFrame, system: OutputSystem) -> list[bytes]:
     x, y = from_wgs84(platforms.geometry.x.to_numpy(), platforms.geometry.y.to_numpy(), system)
     x, y = np.round(x, 7), np.round(y, 7)
-    props = _records(
+    props = frame_records(
         pd.DataFrame(platforms.drop(columns=["geometry", "lon", "lat"], errors="ignore"))
     )
     return [

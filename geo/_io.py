@@ -6,6 +6,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -78,6 +79,11 @@ def require_geometries(gdf: gpd.GeoDataFrame, *, what: str) -> None:
     problems = geometry_problems(gdf)
     if problems:
         raise InvalidGeometryError(f"{what}: " + "; ".join(problems[:10]))
+
+
+def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts, missing values as ``None`` (JSON ``null``), not NaN."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
 def write_atomic(path: Path, data: bytes) -> None:

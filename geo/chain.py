@@ -19,6 +19,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo._io import frame_records
 from geo.density import (
     DistrictBasis,
     assign_zone_ids,
@@ -283,7 +284,7 @@ def unlocated_zones(matrix: ChainMatrix) -> list[str]:
 
 def gaps_to_records(gaps: pd.DataFrame) -> list[dict[str, Any]]:
     """Gap rows as JSON-ready dicts (nulls for missing populations)."""
-    out = gaps.astype(object).where(gaps.notna(), None).to_dict(orient="records")
+    out = frame_records(gaps)
     for row in out:
         if row["population"] is not None:
             row["population"] = int(row["population"])

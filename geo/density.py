@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo._io import frame_records
 from geo.assign import assign_points
 from geo.boundaries import load_management_areas
-from geo.crs import EQUAL_AREA_CRS
 from geo.errors import BiomapError
 from geo.filters import PlatformFilter
 from geo.zones import ZoneLayer
@@ -64,7 +64,7 @@ class DensityResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: ``zones`` (records with nulls), ``totals``, ``denominators``."""
-        rows = self.table.astype(object).where(self.table.notna(), None).to_dict(orient="records")
+        rows = frame_records(self.table)
         return {
             "layer": self.layer,
             "zones": rows,
@@ -85,10 +85,11 @@ def filter_dict(flt: PlatformFilter) -> dict[str, Any]:
 
 
 def zone_areas_km2(layer: ZoneLayer) -> pd.Series:
-    """Area of each zone in km² (equal-area CRS); NaN for zones without a geometry."""
-    geoms = layer.zones.geometry
-    area = geoms.to_crs(EQUAL_AREA_CRS).area / 1e6
-    return area.where(~(geoms.isna() | geoms.is_empty))
+    """Area of each zone in km² (equal-area CRS); NaN for zones without a geometry.
+
+    Measured once per layer (:attr:`ZoneLayer.area_km2`), not on every density call.
+    """
+    return layer.area_km2
 
 
 def zone_populations(layer: ZoneLayer) -> pd.Series:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from geo._io import read_layer
 from geo._zoneindex import ZoneIndex
@@ -53,6 +54,13 @@ class ZoneLayer:
     provenance: dict[str, str] = field(default_factory=dict)
 
     @cached_property
+    def area_km2(self) -> pd.Series:
+        """Area of each zone in km², measured in an equal-area CRS; NaN without a geometry."""
+        geoms = self.zones.geometry
+        area = geoms.to_crs(EQUAL_AREA_CRS).area / 1e6
+        return area.where(~(geoms.isna() | geoms.is_empty))
+
+    @cached_property
     def index(self) -> ZoneIndex:
         """The point-in-zone index, built on first use.
 
@@ -60,7 +68,7 @@ class ZoneLayer:
         edge two zones share), the zone with the smallest area wins; equal areas fall back to
         the lower ``zone_id``. So a point on a district border gets exactly one district.
         """
-        area = self.zones.geometry.to_crs(EQUAL_AREA_CRS).area.fillna(np.inf).to_numpy()
+        area = self.area_km2.fillna(np.inf).to_numpy()
         order = np.lexsort((self.zones["zone_id"].astype(str).to_numpy(), area))
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
