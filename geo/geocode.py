@@ -365,28 +365,29 @@ def managing_district(lon: float, lat: float, admin: str | None) -> str | None:
     return admin
 
 
+def district_agrees(named: str | None, admin: str | None, lon: float, lat: float) -> bool:
+    """True unless ``named`` is neither the point's administrative nor its managing district.
+
+    Nothing named, or no district for the point, counts as agreement (there is nothing to check).
+    """
+    return not named or not admin or named == admin or managing_district(lon, lat, admin) == named
+
+
 def _check_named(result: GeocodeResult, named: str | None) -> GeocodeResult:
     admin = result.district_adcode
-    if (
-        named
-        and admin
-        and named != admin
-        and result.lon is not None
-        and result.lat is not None
-        and managing_district(result.lon, result.lat, admin) == named
-    ):
-        result.notes.append(
-            f"address names the managing district {DISTRICTS[named][0]}; the point lies "
-            f"administratively in {DISTRICTS[admin][0]} (Bio-Island)"
-        )
-        named = admin
-    if named and result.district_adcode and named != result.district_adcode:
-        result.conflict = True
-        result.confidence = round(result.confidence - 0.2, 2)
-        result.notes.append(
-            f"address names {DISTRICTS[named][0]} ({named}) but the point is in "
-            f"{DISTRICTS[result.district_adcode][0]} ({result.district_adcode})"
-        )
+    if named and admin and named != admin and result.lon is not None and result.lat is not None:
+        if district_agrees(named, admin, result.lon, result.lat):
+            result.notes.append(
+                f"address names the managing district {DISTRICTS[named][0]}; the point lies "
+                f"administratively in {DISTRICTS[admin][0]} (Bio-Island)"
+            )
+        else:
+            result.conflict = True
+            result.confidence = round(result.confidence - 0.2, 2)
+            result.notes.append(
+                f"address names {DISTRICTS[named][0]} ({named}) but the point is in "
+                f"{DISTRICTS[admin][0]} ({admin})"
+            )
     result.confidence = round(max(0.0, min(1.0, result.confidence)), 2)
     return result
 

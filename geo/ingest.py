@@ -24,7 +24,7 @@ import pandas as pd
 from geo.assign import assign_platforms
 from geo.boundaries import DISTRICTS, district_named_in
 from geo.errors import DataFileError
-from geo.geocode import Geocoder, GeocodeResult, default_geocoder, managing_district
+from geo.geocode import Geocoder, GeocodeResult, default_geocoder, district_agrees
 from geo.registry import (
     GeoJSONStore,
     PlatformRecord,
@@ -313,14 +313,18 @@ def _district_problem(rec: dict[str, Any], geo: GeocodeResult) -> str | None:
     stated = district_named_in(rec.get("district_zh") or "") or district_named_in(
         rec.get("address_zh")
     )
-    if not stated or not geo.district_adcode or stated == geo.district_adcode:
-        return None
-    if managing_district(geo.lon, geo.lat, geo.district_adcode) == stated:  # type: ignore[arg-type]
-        return None
-    if rec.get("district_override"):
+    admin, lon, lat = geo.district_adcode, geo.lon, geo.lat
+    if (
+        not stated
+        or admin is None
+        or lon is None
+        or lat is None
+        or rec.get("district_override")
+        or district_agrees(stated, admin, lon, lat)
+    ):
         return None
     return (
-        f"the point lies in {DISTRICTS[geo.district_adcode][0]} but the row names "
+        f"the point lies in {DISTRICTS[admin][0]} but the row names "
         f"{DISTRICTS[stated][0]}: fix the address or coordinates (or their CRS), or give a "
         "district_override with the reason"
     )
