@@ -25,19 +25,22 @@ from api.errors import PROBLEM_JSON, RequestIdMiddleware, install_error_handlers
 from api.models import Problem
 from api.params import reject_unknown_params
 from api.rawcache import ResponseCacheMiddleware
-from api.routes import collections, health, landing, locate, maps, nearest, stats
+from api.routes import analytics, collections, health, landing, locate, maps, nearest, stats
 from api.settings import Settings
+from geo.cities import read_profile
+from geo.errors import BiomapError
 
 log = logging.getLogger("biomap.api")
 
 DESCRIPTION = """\
-广州生物医药科技创新服务平台:OGC API - Features(平台与各区域图层)、按区域的密度统计、点位查询、
-最近平台与地图。 OGC API - Features for Guangzhou's biomedical innovation service platforms and
-zone layers, density by zone, locate, nearest platforms, and maps.
+生物医药科技创新服务平台:OGC API - Features(平台与各区域图层)、按区域的密度统计、点位查询、
+最近平台与地图。 OGC API - Features for a city's biomedical innovation service platforms and
+zone layers, density by zone, locate, nearest platforms, and maps (the city: `BIOMAP_CITY`).
 
 Coordinates are WGS84 lon/lat (CRS84); `crs=gcj02` opts in to GCJ-02 output for Amap front ends.
 Errors are RFC 9457 problem+json; unknown query parameters are rejected with 400 (configurable).
-The "363 layout" is a provisional reconstruction; several of its zones have no geometry.
+Zone layers marked provisional are reconstructions, not official boundaries; some of their zones
+have no geometry and receive no platforms.
 """
 
 
@@ -51,7 +54,7 @@ def create_app(
     settings
         Configuration; read from ``BIOMAP_*`` environment variables when ``None``.
     platforms
-        A registry frame to serve instead of ``settings.registry`` (benchmarks, tests).
+        A registry frame to serve instead of the store's (benchmarks, tests).
 
     Returns
     -------
@@ -84,12 +87,8 @@ def create_app(
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (landing, collections, stats, locate, nearest, maps, health):
+    for module in (landing, collections, stats, analytics, locate, nearest, maps, health):
         app.include_router(module.router)
-    # --- extra routers (other capabilities register theirs here, one line each) --------------
-    # e.g. app.include_router(analytics.router)
-    app.include_router(__import__("api.routes.analytics", fromlist=["router"]).router)
-    # ---------------------------------------------------------------------------------------------
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_size, compresslevel=6)
     app.add_middleware(
         ResponseCacheMiddleware,
@@ -117,10 +116,31 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         for op in ops.values():
             responses = op.setdefault("responses", {})
             responses.pop("422", None)
-            if op.get("parameters") or True:  # unknown parameters are a 400 on every endpoint
-                responses["400"] = {"description": "Invalid parameter", **problem}
+            # Unknown query parameters are a 400 on every endpoint, with or without parameters.
+            responses["400"] = {"description": "Invalid parameter", **problem}
             if "{" in path:
                 responses["404"] = {"description": "No such resource", **problem}
             responses["default"] = {"description": "Error (problem details)", **problem}
+    _add_city_examples(app, schema)
     app.openapi_schema = schema
     return schema
+
+
+def _add_city_examples(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Examples of ``lon``, ``lat`` and ``bbox`` at the city's map centre (from its profile)."""
+    data = getattr(app.state, "data", None)
+    if data is not None:
+        profile = data.city.profile
+    else:  # the schema asked for before the lifespan ran: the profile alone is cheap to read
+        try:
+            profile = read_profile(app.state.settings.city)
+        except BiomapError:
+            return  # the app will not start anyway; the lifespan reports why
+    lat, lon = profile.map.center
+    box = ",".join(f"{v:.2f}" for v in (lon - 0.1, lat - 0.1, lon + 0.1, lat + 0.1))
+    examples: dict[str, object] = {"lon": round(lon, 3), "lat": round(lat, 3), "bbox": box}
+    for ops in schema.get("paths", {}).values():
+        for op in ops.values():
+            for param in op.get("parameters", []):
+                if param.get("in") == "query" and param.get("name") in examples:
+                    param.setdefault("schema", {})["examples"] = [examples[param["name"]]]

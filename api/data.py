@@ -1,13 +1,14 @@
 """What the service loads once at startup, and the prepared bytes it serves from.
 
 The registry is re-assigned to districts, managing districts and every zone layer at load
-(:func:`geo.assign.assign_platforms`), so filters by district or zone agree with ``/locate``.
+(:func:`geo.zones.assign.assign_platforms`), so filters by district or zone agree with ``/locate``.
 Every feature is serialised once per coordinate system and pages are joined from those bytes;
 filtered density figures are computed on first use and kept in a small LRU cache.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
@@ -20,18 +21,19 @@ import shapely
 from api.responses import LruCache, dumps
 from api.settings import Settings
 from geo._io import frame_records
-from geo.assign import assign_platforms
-from geo.boundaries import load_districts, load_management_areas
+from geo.cities import City, open_city
 from geo.crs import from_wgs84, shift_geometry
-from geo.density import DensityResult, density_table
-from geo.filters import FilterError, PlatformFilter
+from geo.filters import PlatformFilter
 from geo.nearest import NearestIndex
-from geo.registry import load_registry
-from geo.zones import ZoneLayer, builtin_layers, get_layer
+from geo.stats.density import DensityResult, density_table
+from geo.store import PlatformStore, load_registry, open_store
+from geo.zones import ZoneLayer, get_layer
+from geo.zones.assign import assign_platforms
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 #: Coordinate systems features can be served in: WGS84 (CRS84, the default) or GCJ-02 (opt-in).
 OutputSystem = Literal["wgs84", "gcj02"]
+DistrictBasis = Literal["administrative", "managing"]
 _PRECISION = 1e-7  # degrees (about 1 cm): output coordinates are rounded to this grid
 
 
@@ -87,21 +89,36 @@ class ServiceData:
     Parameters
     ----------
     settings
-        Where the registry and extra layers are, and the cache size.
+        The city, where the registry and extra layers are, and the cache size.
     platforms
-        A registry frame to serve instead of reading ``settings.registry`` (benchmarks).
+        A registry frame to serve instead of reading the store (benchmarks).
+    city
+        The city to serve instead of opening ``settings.city``.
+
+    Raises
+    ------
+    geo.errors.DataFileError
+        For an unknown city, a missing store or layer file (the service does not start).
+    geo.errors.ValidationError
+        For an invalid city profile or registry.
     """
 
-    def __init__(self, settings: Settings, platforms: gpd.GeoDataFrame | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        platforms: gpd.GeoDataFrame | None = None,
+        city: City | None = None,
+    ) -> None:
         self.settings = settings
-        self.layers: dict[str, ZoneLayer] = builtin_layers(dict(settings.layers.items()))
-        self.management = load_management_areas()
-        raw = load_registry(settings.registry) if platforms is None else platforms
-        assigned, self.assignment = assign_platforms(raw, self.layers, self.management)
+        self.city = city or open_city(settings.city)
+        self.layers: dict[str, ZoneLayer] = self.city.zone_layers(dict(settings.layers.items()))
+        self.store: PlatformStore = open_store(settings.store_location)
+        raw = load_registry(self.store) if platforms is None else platforms
+        assigned, self.assignment = assign_platforms(raw, self.city, self.layers)
         self.platforms = assigned.reset_index(drop=True)
         self.lon = self.platforms.geometry.x.to_numpy(dtype=np.float64)
         self.lat = self.platforms.geometry.y.to_numpy(dtype=np.float64)
-        self.nearest = NearestIndex(self.lon, self.lat)
+        self.nearest = NearestIndex(self.lon, self.lat, metric_crs=self.city.metric_crs)
         self.collections = {"platforms": self._platform_collection()}
         for name, layer in self.layers.items():
             self.collections[name] = self._zone_collection(layer)
@@ -130,7 +147,7 @@ class ServiceData:
     def _zone_collection(self, layer: ZoneLayer) -> Collection:
         geometry = layer.zones.geometry
         if layer.name == "districts":  # serve the coverage-simplified outlines made for the web
-            web = load_districts(web=True).set_index("adcode").geometry
+            web = self.city.units_web.set_index("adcode").geometry
             geometry = gpd.GeoSeries(
                 layer.zones["zone_id"].map(web).where(lambda s: s.notna(), geometry).values,
                 crs=geometry.crs,
@@ -154,40 +171,25 @@ class ServiceData:
     # -- selection ----------------------------------------------------------------------------
 
     def platform_mask(self, flt: PlatformFilter, zones: tuple[str, ...] = ()) -> np.ndarray:
-        """Which platforms match the filter and lie in one of ``zones`` (cached, read-only)."""
-        key = ("mask", flt, zones)
+        """Which platforms match the filter, its ``zone`` included (cached, read-only).
+
+        ``zones`` is added to ``flt.zone``; prefer ``PlatformFilter(zone=...)`` (kept for the
+        callers that pass zones apart).
+
+        Raises
+        ------
+        geo.filters.FilterError
+            For a zone that no layer has (:meth:`PlatformFilter.check_zones`).
+        """
+        flt = _with_zones(flt, zones)
+        key = ("mask", flt)
         mask = self.cache.get(key)
         if mask is None:
-            mask = flt.mask(self.platforms) & self._zone_mask(zones)
-            mask.setflags(write=False)
+            flt.check_zones(self.layers)
+            mask = flt.mask(self.platforms)
+            mask.flags.writeable = False
             self.cache.put(key, mask)
         return mask
-
-    def _zone_mask(self, zones: tuple[str, ...]) -> np.ndarray:
-        if not zones:
-            return np.ones(len(self.platforms), dtype=bool)
-        keep = np.zeros(len(self.platforms), dtype=bool)
-        for spec in zones:
-            layer_name, zone_id = self._resolve_zone(spec)
-            column = "district_adcode" if layer_name == "districts" else f"zone_{layer_name}"
-            keep |= (self.platforms[column] == zone_id).to_numpy(dtype=bool)
-        return keep
-
-    def _resolve_zone(self, spec: str) -> tuple[str, str]:
-        """``layer:zone_id`` or a bare ``zone_id`` (searched in every layer but districts)."""
-        if ":" in spec:
-            layer_name, zone_id = spec.split(":", 1)
-            layer = get_layer(self.layers, layer_name)
-            if zone_id in set(layer.zones["zone_id"].astype(str)):
-                return layer_name, zone_id
-        else:
-            for name, layer in self.layers.items():
-                if name != "districts" and spec in set(layer.zones["zone_id"].astype(str)):
-                    return name, spec
-        raise FilterError(
-            f"unknown zone {spec!r}; use a zone_id of a zone layer, or LAYER:ZONE_ID "
-            f"(layers: {', '.join(self.layers)}); /collections/LAYER/items lists the zones"
-        )
 
     # -- features -----------------------------------------------------------------------------
 
@@ -218,23 +220,38 @@ class ServiceData:
         self,
         layer_name: str,
         flt: PlatformFilter,
-        zones: tuple[str, ...] = (),
-        district_basis: str = "administrative",
+        district_basis: DistrictBasis = "administrative",
     ) -> DensityResult:
-        """Density of the platforms matching ``flt`` (and ``zones``) by ``layer_name`` (cached)."""
+        """Density of the platforms matching ``flt`` (zones included) by ``layer_name`` (cached).
+
+        Raises
+        ------
+        geo.errors.UnknownZoneLayerError
+            For a layer the service does not have.
+        geo.filters.FilterError
+            For a zone that no layer has.
+        """
         layer = get_layer(self.layers, layer_name)
-        key = ("density", layer_name, flt, zones, district_basis)
+        key = ("density", layer_name, flt, district_basis)
         result = self.cache.get(key)
         if result is None:
-            platforms = self.platforms[self._zone_mask(zones)] if zones else self.platforms
+            flt.check_zones(self.layers)
             result = density_table(
-                platforms,
+                self.platforms,
                 layer,
+                city=self.city,
                 filter=flt,
-                district_basis=district_basis,  # type: ignore[arg-type]
+                district_basis=district_basis,
             )
             self.cache.put(key, result)
         return result
+
+
+def _with_zones(flt: PlatformFilter, zones: tuple[str, ...]) -> PlatformFilter:
+    """``flt`` also restricted to ``zones`` (LAYER:ZONE_ID or bare zone ids)."""
+    return (
+        dataclasses.replace(flt, zone=tuple(dict.fromkeys((*flt.zone, *zones)))) if zones else flt
+    )
 
 
 def _platform_features(platforms: gpd.GeoDataFrame, system: OutputSystem) -> list[bytes]:

@@ -24,6 +24,7 @@ from geo.errors import (
     CRSMismatchError,
     DataFileError,
     FontNotFoundError,
+    InsufficientDataError,
     InvalidGeometryError,
     MapOptionError,
     MissingAssetError,
@@ -32,6 +33,7 @@ from geo.errors import (
     ValidationError,
 )
 from geo.filters import FilterError
+from geo.stats import ChainOptionError, DistrictBasisError, StatisticOptionError
 
 log = logging.getLogger("biomap.api")
 
@@ -65,17 +67,14 @@ class NotFoundError(ApiError):
     title = "Not found"
 
 
-class NotInstalledError(ApiError):
-    """An optional capability (e.g. the map module) is not installed in this build."""
-
-    status = 503
-    title = "Not available"
-
-
 #: geo error class -> (HTTP status, title, whether the message may be shown to the client).
 #: Looked up along the class's MRO, so subclasses inherit their parent's row.
 ERROR_TABLE: dict[type[BaseException], tuple[int, str, bool]] = {
     FilterError: (400, "Invalid filter", True),
+    ChainOptionError: (400, "Invalid chain option", True),
+    DistrictBasisError: (400, "Invalid district basis", True),
+    StatisticOptionError: (400, "Invalid statistic", True),
+    InsufficientDataError: (422, "Too few points", True),
     CoordinateError: (400, "Invalid coordinates", True),
     UnknownZoneLayerError: (400, "Unknown zone layer", True),
     CRSMismatchError: (400, "Wrong coordinate system", True),

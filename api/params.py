@@ -35,8 +35,27 @@ InputCrs = Annotated[
     Literal["wgs84", "gcj02", "bd09"],
     Query(description="System of the given lon/lat: wgs84, gcj02 (Amap, Tencent) or bd09 (Baidu)."),
 ]
-Lon = Annotated[float, Query(ge=-180, le=180, description="Longitude.", examples=[113.366])]
-Lat = Annotated[float, Query(ge=-90, le=90, description="Latitude.", examples=[23.066])]
+#: The ``layer`` parameter of every route that takes one (stats, analytics, collections, maps).
+LayerParam = Annotated[
+    str,
+    Query(
+        description="Zone layer: districts (the city's units) or any other zone layer listed "
+        "in /collections (the city profile's, e.g. zones363, and extra layers).",
+        examples=["districts"],
+    ),
+]
+#: The ``district_basis`` parameter of every route that takes one (density, chain, maps).
+DistrictBasisParam = Annotated[
+    Literal["administrative", "managing"],
+    Query(
+        description="Districts layer only: count platforms inside a cross-district management "
+        "area under their administrative district, or under the managing one (the city profile "
+        "names the areas). Areas and populations stay administrative.",
+    ),
+]
+# Examples of points and boxes come from the city profile (api.app fills them into the schema).
+Lon = Annotated[float, Query(ge=-180, le=180, description="Longitude.")]
+Lat = Annotated[float, Query(ge=-90, le=90, description="Latitude.")]
 
 
 class PlatformQuery:
@@ -47,8 +66,9 @@ class PlatformQuery:
         self.zones = zones
 
     def filter(self) -> PlatformFilter:
-        """The :class:`geo.filters.PlatformFilter` (raises FilterError on unknown codes)."""
-        return PlatformFilter.from_params(**self.params)
+        """The :class:`geo.filters.PlatformFilter`, zones included (FilterError on unknown codes;
+        zone ids are checked against the layers by ``flt.check_zones``, see ServiceData)."""
+        return PlatformFilter.from_params(**self.params, zone=self.zones)
 
     def describe(self) -> dict[str, object]:
         """The filter as given, for echoing in responses."""
@@ -86,14 +106,11 @@ async def platform_query(
     ] = None,
     district: Annotated[
         str | None,
-        Query(description=f"Administrative district adcode. {_CSV}", examples=["440112"]),
+        Query(description=f"Administrative district adcode. {_CSV}"),
     ] = None,
     managing: Annotated[
         str | None,
-        Query(
-            description=f"Managing district adcode (Bio-Island: Huangpu). {_CSV}",
-            examples=["440112"],
-        ),
+        Query(description=f"Managing district adcode (where a management area applies). {_CSV}"),
     ] = None,
     zone: Annotated[
         str | None,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import OrderedDict
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import orjson
+from cachetools import LRUCache
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -72,26 +73,33 @@ def send(
 
 
 class LruCache:
-    """A small least-recently-used cache of prepared responses (``size=0`` disables it)."""
+    """A thread-safe least-recently-used cache of prepared responses (``size=0`` disables it).
+
+    Routes fill it from worker threads (``run_in_threadpool``) and the event loop alike, so
+    every access holds the lock (``cachetools.LRUCache`` itself is not thread-safe).
+    """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
+        self._items: LRUCache[Any, Any] | None = LRUCache(maxsize=size) if size else None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items) if self._items is not None else 0
 
     def get(self, key: Any) -> Any:
         """The cached value or ``None`` (marks it recently used)."""
-        if key in self._items:
-            self._items.move_to_end(key)
-            return self._items[key]
-        return None
+        if self._items is None:
+            return None
+        with self._lock:
+            return self._items.get(key)
 
     def put(self, key: Any, value: Any) -> None:
-        """Keep ``value`` under ``key``."""
-        if self.size:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        """Keep ``value`` under ``key`` (the least recently used entry goes when full)."""
+        if self._items is not None:
+            with self._lock:
+                self._items[key] = value
 
 
 class GeoJSONResponse(JSONResponse):

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+log = logging.getLogger("biomap.api")
+
 
 class Settings(BaseSettings):
     """Everything the service can be configured with; every field is ``BIOMAP_<NAME>``.
 
-    Examples: ``BIOMAP_REGISTRY=/path/platforms.geojson``, ``BIOMAP_MAX_LIMIT=5000``,
-    ``BIOMAP_LAYERS='{"parks": "/path/parks.geojson"}'``.
+    Examples: ``BIOMAP_CITY=guangzhou`` (or a profile path), ``BIOMAP_STORE=/path/platforms.geojson``,
+    ``BIOMAP_MAX_LIMIT=5000``, ``BIOMAP_LAYERS='{"parks": "/path/parks.geojson"}'``.
+    ``BIOMAP_REGISTRY`` still works as a deprecated alias of ``BIOMAP_STORE``.
     """
 
     model_config = SettingsConfigDict(env_prefix="BIOMAP_", extra="forbid")
 
+    city: str = Field(
+        default="guangzhou",
+        description="City profile: a shipped id (data/cities/ID.toml) or a profile .toml path.",
+    )
+    store: str | None = Field(
+        default=None,
+        description="Registry store: a GeoJSON path or store URL; the shipped "
+        "data/platforms.geojson if unset.",
+    )
     registry: Path | None = Field(
-        default=None, description="Registry GeoJSON; the shipped data/platforms.geojson if unset."
+        default=None, description="Deprecated alias of `store` (a registry GeoJSON path)."
     )
     layers: dict[str, Path] = Field(
         default_factory=dict,
@@ -54,12 +67,21 @@ class Settings(BaseSettings):
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
+    @property
+    def store_location(self) -> str | Path | None:
+        """Where the registry is: ``store``, else the deprecated ``registry``, else ``None``."""
+        return self.store or self.registry
+
     @model_validator(mode="after")
     def _limits(self) -> Settings:
         if self.default_limit > self.max_limit:
             raise ValueError(
                 f"default_limit ({self.default_limit}) must not exceed max_limit ({self.max_limit})"
             )
+        if self.store and self.registry:
+            raise ValueError("set BIOMAP_STORE or the deprecated BIOMAP_REGISTRY, not both")
+        if self.registry:
+            log.warning("BIOMAP_REGISTRY is deprecated: use BIOMAP_STORE (same meaning)")
         if "districts" in self.layers or "platforms" in self.layers:
             raise ValueError("extra layers may not be called 'districts' or 'platforms'")
         return self

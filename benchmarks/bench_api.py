@@ -86,15 +86,16 @@ end
 
 
 def synthetic_platforms(n: int, seed: int = 0):
-    """``n`` platforms inside Guangzhou (uniform), attributes drawn from the shipped records."""
+    """``n`` platforms inside the city (``BIOMAP_CITY``, default Guangzhou; uniform), attributes
+    drawn from the shipped records."""
     import numpy as np
     import shapely
 
-    from geo.boundaries import load_city
-    from geo.registry import load_registry
+    from geo.cities import open_city
+    from geo.store import load_registry
 
     rng = np.random.default_rng(seed)
-    city = load_city().geometry.union_all()
+    city = open_city(os.environ.get("BIOMAP_CITY")).outline.geometry.union_all()
     shapely.prepare(city)
     x0, y0, x1, y1 = city.bounds
     xs, ys = [], []
@@ -115,7 +116,7 @@ def synthetic_platforms(n: int, seed: int = 0):
 
 def write_synthetic(path: Path, n: int) -> Path:
     """Write ``n`` synthetic platforms as a registry GeoJSON (the file every server loads)."""
-    from geo.registry import GeoJSONStore, frame_to_records, validate_records
+    from geo.store import GeoJSONStore, frame_to_records, validate_records
 
     records, problems = validate_records(frame_to_records(synthetic_platforms(n)))
     if problems:
@@ -256,7 +257,8 @@ def _line(r: dict) -> str:
 
 def bench_biomap(dataset: str, registry: Path, cache: str, ctx: dict) -> list[dict]:
     """One biomap server (response cache ``on`` or ``off``) over ``registry``."""
-    env = {**os.environ, "BIOMAP_REGISTRY": str(registry)}
+    env = {**os.environ, "BIOMAP_STORE": str(registry)}
+    env.pop("BIOMAP_REGISTRY", None)  # the deprecated alias may not be set alongside
     if cache == "off":
         env[CACHE_ENV] = "0"
     elif env.get(CACHE_ENV) == "0":
@@ -437,9 +439,9 @@ def main() -> None:
         script = workdir / "done.lua"
         script.write_text(WRK_DONE, encoding="utf-8")
         ctx = {"args": args, "script": script}
-        from geo.registry import REGISTRY_PATH
+        from geo.store import DEFAULT_REGISTRY
 
-        rows = bench_dataset("shipped", REGISTRY_PATH, workdir, ctx)
+        rows = bench_dataset("shipped", DEFAULT_REGISTRY, workdir, ctx)
         if args.synthetic:
             t0 = time.monotonic()
             registry = write_synthetic(workdir / "synthetic.geojson", args.synthetic)

@@ -1,6 +1,7 @@
 """Benchmark the geography core against baselines measured in the same run.
 
-1. Assign N random points in Guangzhou's bounding box to the districts and the 363 zones:
+1. Assign N random points in the city's bounding box (default city: Guangzhou) to every zone
+   layer of the city (districts and the 363 zones):
    biomap's grid index (cold: including building the index; warm: index built) vs geopandas
    ``sjoin(predicate="within")`` on the same points, checking the answers agree.
 2. GCJ-02 -> WGS84 for N points: the iterative inverse (2 steps, <= 1 cm) vs the single-step
@@ -18,11 +19,15 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.assign import assign_points
+from geo.cities import City, open_city
 from geo.crs import gcj02_to_wgs84, haversine_m, wgs84_to_gcj02
-from geo.zones import builtin_layers, districts_layer, zones363_layer
+from geo.zones.assign import assign_points
 
-BBOX = (112.95, 22.56, 114.06, 23.94)
+
+def city_box(city: City) -> tuple[float, float, float, float]:
+    """The bounding box of the city's outline (lon_min, lat_min, lon_max, lat_max)."""
+    x0, y0, x1, y1 = city.outline.total_bounds
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def _best(fn, repeat: int) -> tuple[float, object]:
@@ -34,12 +39,13 @@ def _best(fn, repeat: int) -> tuple[float, object]:
     return min(times), out
 
 
-def bench_assign(n: int, repeat: int) -> None:
+def bench_assign(city: City, n: int, repeat: int) -> None:
+    box = city_box(city)
     rng = np.random.default_rng(42)
-    x = rng.uniform(BBOX[0], BBOX[2], n)
-    y = rng.uniform(BBOX[1], BBOX[3], n)
+    x = rng.uniform(box[0], box[2], n)
+    y = rng.uniform(box[1], box[3], n)
     pts = gpd.GeoDataFrame(geometry=shapely.points(x, y), crs=4326)
-    layers = builtin_layers()
+    layers = city.zone_layers()
 
     def sjoin_all():
         out = {}
@@ -50,7 +56,9 @@ def bench_assign(n: int, repeat: int) -> None:
         return out
 
     def cold():
-        fresh = {"districts": districts_layer(), "zones363": zones363_layer()}
+        fresh = open_city(
+            city.profile.source_path or city.id
+        ).zone_layers()  # new layers: files read, no index
         return assign_points(x, y, fresh)
 
     t_sjoin, base = _best(sjoin_all, repeat)
@@ -61,16 +69,17 @@ def bench_assign(n: int, repeat: int) -> None:
     for name in layers:
         same = (ours[name].fillna("-").to_numpy() == base[name].fillna("-").to_numpy()).all()
         assert same, f"answers differ for {name}"
-    print(f"assign {n:,} points to districts + 363 zones (same answers as sjoin: yes)")
+    print(f"assign {n:,} points to {' + '.join(layers)} (same answers as sjoin: yes)")
     print(f"  sjoin(within) baseline : {t_sjoin:7.3f} s")
     print(f"  biomap, cold (builds)  : {t_cold:7.3f} s   {t_sjoin / t_cold:5.2f}x faster")
     print(f"  biomap, warm index     : {t_warm:7.3f} s   {t_sjoin / t_warm:5.2f}x faster")
 
 
-def bench_crs(n: int, repeat: int) -> None:
+def bench_crs(city: City, n: int, repeat: int) -> None:
+    box = city_box(city)
     rng = np.random.default_rng(1)
-    x = rng.uniform(BBOX[0], BBOX[2], n)
-    y = rng.uniform(BBOX[1], BBOX[3], n)
+    x = rng.uniform(box[0], box[2], n)
+    y = rng.uniform(box[1], box[3], n)
     gx, gy = wgs84_to_gcj02(x, y)
     t1, one = _best(lambda: gcj02_to_wgs84(gx, gy, iterations=1), repeat)
     t2, two = _best(lambda: gcj02_to_wgs84(gx, gy, iterations=2), repeat)
@@ -90,9 +99,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--city", default=None, help="city profile id or file (default city)")
     args = parser.parse_args()
-    bench_assign(args.points, args.repeat)
-    bench_crs(args.points, args.repeat)
+    city = open_city(args.city)
+    bench_assign(city, args.points, args.repeat)
+    bench_crs(city, args.points, args.repeat)
 
 
 if __name__ == "__main__":

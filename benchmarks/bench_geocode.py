@@ -24,16 +24,20 @@ import warnings
 import pandas as pd
 
 from geo import DATA_DIR
-from geo.boundaries import DISTRICTS, district_named_in
-from geo.gazetteer import read_gazetteer
-from geo.geocode import Geocoder
+from geo.cities import open_city
+from geo.geocoding.gazetteer import read_gazetteer
+from geo.geocoding.geocoder import Geocoder
+
+CITY = open_city()
+DISTRICTS = CITY.unit_names
+district_named_in = CITY.unit_named_in
 
 FINE = {"exact", "building", "campus", "landmark", "road", "street", "town"}
 FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 
 
 def synthetic(n: int, seed: int = 3) -> list[tuple[str, str]]:
-    gaz = read_gazetteer()
+    gaz = read_gazetteer(CITY.profile.gazetteer.files)
     gaz = gaz[gaz["kind"] != "district"]
     rng = random.Random(seed)
     rows = list(gaz.itertuples())
@@ -66,12 +70,12 @@ def registry_set() -> list[tuple[str, str]]:
 
 
 def run_biomap(items: list[tuple[str, str]]) -> dict[str, float]:
-    coder = Geocoder()
+    coder = Geocoder(CITY)
     coder.geocode("广州市天河区")  # start-up: gazetteer, districts index, caches
     t = time.perf_counter()
     results = [coder.geocode(a) for a, _ in items]
     dt = time.perf_counter() - t
-    from geo.geocode import managing_district
+    managing_district = CITY.managing_adcode
 
     def right(r, want: str) -> bool:
         if not r.resolved:

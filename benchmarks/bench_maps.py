@@ -35,9 +35,8 @@ from folium.plugins import MarkerCluster
 from playwright.sync_api import sync_playwright
 
 from geo import maps
-from geo.boundaries import load_city
+from geo.cities import City, open_city
 from geo.taxonomy import LEVELS, SUB_KINDS_BY_TYPE
-from geo.zones import builtin_layers
 
 DRAWN_JS = """async () => {
   const frame = () => new Promise(r => requestAnimationFrame(r));
@@ -50,10 +49,10 @@ BASELINE_COUNT_JS = """() => { let n = 0; for (const k in window) { const v = wi
   if (v && v instanceof L.MarkerClusterGroup) n += v.getLayers().length; } return n; }"""
 
 
-def synthetic_platforms(n: int, seed: int = 0) -> gpd.GeoDataFrame:
-    """``n`` random platforms inside Guangzhou with every column a map shows."""
+def synthetic_platforms(n: int, the_city: City, seed: int = 0) -> gpd.GeoDataFrame:
+    """``n`` random platforms inside the city (Guangzhou) with every column a map shows."""
     rng = np.random.default_rng(seed)
-    city = load_city().union_all()
+    city = the_city.outline.union_all()
     xmin, ymin, xmax, ymax = city.bounds
     xs, ys = np.empty(0), np.empty(0)
     while len(xs) < n:
@@ -86,9 +85,9 @@ def synthetic_platforms(n: int, seed: int = 0) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=shapely.points(xs[:n], ys[:n]), crs="EPSG:4326")
 
 
-def build_ours(platforms: gpd.GeoDataFrame, layers, out: Path) -> tuple[Path, float]:
+def build_ours(platforms: gpd.GeoDataFrame, layers, city: City, out: Path) -> tuple[Path, float]:
     t0 = time.perf_counter()
-    html = maps.render_html(maps.build_map(platforms, layers))
+    html = maps.render_html(maps.build_map(platforms, layers, city=city))
     path = out / f"biomap-{len(platforms)}.html"
     path.write_text(html, encoding="utf-8")
     return path, time.perf_counter() - t0
@@ -161,13 +160,14 @@ def main() -> None:
     out = args.out or Path(tempfile.mkdtemp(prefix="bench_maps_"))
     out.mkdir(parents=True, exist_ok=True)
     copy_baseline_assets(out)
-    layers = builtin_layers()
+    city = open_city()
+    layers = city.zone_layers()
     rows = []
     with sync_playwright() as p:
         browser = launch_chromium(p)
         for n in args.sizes:
-            platforms = synthetic_platforms(n)
-            path, build_s = build_ours(platforms, layers, out)
+            platforms = synthetic_platforms(n, city)
+            path, build_s = build_ours(platforms, layers, city, out)
             drawn, count = time_to_drawn(browser, path, OURS_COUNT_JS, args.timeout)
             rows.append(("biomap", n, build_s, path.stat().st_size, drawn, count))
             if n <= args.baseline_max:

@@ -4,11 +4,10 @@ Measured in one run, on the shipped registry:
 
 * ``render_snapshot`` of an A4 landscape page: PNG at 300 dpi, SVG and PDF, warm (after one
   untimed render, so fonts and imports are loaded), median of ``--repeat`` runs;
-* ``write_figures`` as a whole (Figures 1-4, zh and en, PNG at 300 dpi and SVG, plus HTML when
-  ``geo.maps`` is installed), i.e. what ``biomap figures`` does after loading the data;
+* ``write_figures`` as a whole (Figures 1-4, zh and en, PNG at 300 dpi, SVG and HTML), i.e.
+  what ``biomap figures`` does after loading the data;
 * the baseline: headless Chromium (Debian ``/usr/bin/chromium`` through Playwright) opening the
-  equivalent interactive map (``geo.maps.figure_map(1, ...)`` rendered with inline assets; a
-  plain vendored-Leaflet page of the districts and platforms when ``geo.maps`` is missing),
+  equivalent interactive map (``geo.maps.figure_map(1, ...)`` rendered with inline assets),
   waiting until the map has drawn (two animation frames after the map objects exist, never a
   sleep) and taking a screenshot at the same pixel size as the 300-dpi PNG. Warm = browser
   already running, a new page per run; the browser launch is reported separately.
@@ -33,15 +32,15 @@ from pathlib import Path
 
 from _browser import launch as launch_chromium  # benchmarks/ is on sys.path as a script
 
-from geo.registry import load_registry
-from geo.snapshot import PAGES, html_maps_available, render_snapshot, write_figures
-from geo.zones import builtin_layers
+from geo.cities import open_city
+from geo.snapshot import PAGES, render_snapshot, write_figures
+from geo.store import load_registry
 
-# geo.maps pages register their maps in window.biomapMaps once drawn; a plain Leaflet page sets
-# window.drawn after adding its layers. Then wait two frames so the paint has happened.
+# geo.maps pages register their maps in window.biomapMaps once drawn; then wait two frames so
+# the paint has happened.
 DRAWN_JS = """async () => {
   const frame = () => new Promise(r => requestAnimationFrame(r));
-  while (!((window.biomapMaps && window.biomapMaps.length) || window.drawn)) await frame();
+  while (!(window.biomapMaps && window.biomapMaps.length)) await frame();
   await frame(); await frame();
   return document.querySelectorAll('.leaflet-overlay-pane path, .leaflet-marker-icon').length;
 }"""
@@ -57,35 +56,12 @@ def median_time(func: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
-def leaflet_page(platforms, layers) -> str:
-    """A plain Leaflet page (vendored JS inline) of the districts and the platforms."""
-    import xstatic.pkg.leaflet as xl
-
-    base = Path(xl.BASE_DIR)
-    js = (base / "leaflet.js").read_text(encoding="utf-8")
-    css = (base / "leaflet.css").read_text(encoding="utf-8")
-    districts = layers["districts"].zones[["zone_id", "name_zh", "geometry"]].to_json()
-    points = platforms[["id", "geometry"]].to_json()
-    return f"""<!doctype html><html><head><meta charset="utf-8"><style>{css}
-html,body,#map{{margin:0;height:100%}}</style><script>{js}</script></head><body><div id="map"></div>
-<script>
-const m = L.map('map', {{zoomControl: false, fadeAnimation: false, zoomAnimation: false}});
-const d = L.geoJSON({districts}, {{style: {{color: '#666', weight: 1, fillColor: '#9ecae1'}}}}).addTo(m);
-L.geoJSON({points}, {{pointToLayer: (f, ll) => L.circleMarker(ll, {{radius: 4, color: '#fff',
-  fillColor: '#d7191c', fillOpacity: 1, weight: 1}})}}).addTo(m);
-m.fitBounds(d.getBounds());
-window.drawn = true;
-</script></body></html>"""
-
-
-def interactive_page(platforms, layers) -> tuple[str, str]:
+def interactive_page(platforms, layers, city) -> tuple[str, str]:
     """The HTML to screenshot and what it is."""
-    if html_maps_available():
-        from geo import maps
+    from geo import maps
 
-        m = maps.figure_map(1, platforms, layers, lang="zh")
-        return maps.render_html(m, assets="inline"), "geo.maps figure_map(1), inline assets"
-    return leaflet_page(platforms, layers), "plain vendored-Leaflet page (geo.maps missing)"
+    m = maps.figure_map(1, platforms, layers, city=city, lang="zh")
+    return maps.render_html(m, assets="inline"), "geo.maps figure_map(1), inline assets"
 
 
 def chromium_times(html_path: Path, shot: Path, repeat: int) -> dict[str, float]:
@@ -131,8 +107,9 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
 
     platforms = load_registry()
-    layers = builtin_layers()
-    kw = {"points_by": "level", "page": "a4-landscape"}
+    city = open_city()
+    layers = city.zone_layers()
+    kw = {"city": city, "points_by": "level", "page": "a4-landscape"}
     t = time.perf_counter()
     render_snapshot(platforms, layers, dpi=300, **kw)
     cold = time.perf_counter() - t
@@ -149,13 +126,13 @@ def main() -> None:
         (out / f"snapshot.{fmt}").write_bytes(data[-1])
         results[f"{fmt}_bytes"] = len(data[-1])
 
-    formats = ("png", "svg", *(("html",) if html_maps_available() else ()))
+    formats = ("png", "svg", "html")
     t = time.perf_counter()
-    files = write_figures(out / "figures", platforms, layers, formats=formats, dpi=300)
+    files = write_figures(out / "figures", platforms, layers, city=city, formats=formats, dpi=300)
     results["figures_s"] = time.perf_counter() - t
     results["figures_files"] = len(files)
 
-    html, what = interactive_page(platforms, layers)
+    html, what = interactive_page(platforms, layers, city)
     html_path = out / "interactive.html"
     html_path.write_text(html, encoding="utf-8")
     results |= chromium_times(html_path, out / "chromium.png", args.repeat)

@@ -8,7 +8,8 @@
 * Ripley's L with S simulations on P points in the city. Baseline in the same run:
   ``pointpats.distance_statistics.l_test`` with the city polygon as hull (n_jobs=1).
 
-Usage: ``python benchmarks/bench_stats.py [--n 100000] [--points 1000] [--simulations 99]``
+Usage: ``python benchmarks/bench_stats.py [--n 100000] [--points 1000] [--simulations 99]
+[--city ID|FILE]``
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 
-from geo.crs import METRIC_CRS, WGS84
-from geo.density import density_table
+from geo.cities import City, open_city
+from geo.crs import WGS84
 from geo.filters import PlatformFilter
-from geo.pointstats import random_points_in, ripley_l, study_window
+from geo.stats.clustering import random_points_in, ripley_l, study_window
+from geo.stats.density import density_table
 from geo.taxonomy import (
     CHAIN_STAGES,
     FIELDS,
@@ -31,15 +33,14 @@ from geo.taxonomy import (
     SUB_KINDS_BY_TYPE,
     SUPPORTING_UNITS,
 )
-from geo.zones import builtin_layers
 
 
-def synthetic_platforms(n: int, seed: int = 0) -> gpd.GeoDataFrame:
+def synthetic_platforms(n: int, city: City, seed: int = 0) -> gpd.GeoDataFrame:
     """``n`` platforms uniformly inside the city with random, consistent taxonomy codes."""
     rng = np.random.default_rng(seed)
-    win = study_window()
+    win = study_window(city=city)
     xy = random_points_in(win, n, rng)
-    geom = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC_CRS).to_crs(WGS84)
+    geom = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=win.metric_crs).to_crs(WGS84)
     types = rng.choice(list(SUB_KINDS_BY_TYPE), n)
     sub = [rng.choice(sorted(SUB_KINDS_BY_TYPE[t])) for t in types]
     fields, stages = list(FIELDS), list(CHAIN_STAGES)
@@ -83,11 +84,11 @@ def timed(func: Callable[[], object], repeat: int = 1) -> float:
     return best
 
 
-def bench_density(n: int) -> None:
+def bench_density(city: City, n: int) -> None:
     t0 = time.perf_counter()
-    platforms = synthetic_platforms(n)
+    platforms = synthetic_platforms(n, city)
     print(f"synthetic registry: {n:,} platforms in {time.perf_counter() - t0:.1f} s")
-    layers = builtin_layers()
+    layers = city.zone_layers()
     for layer in layers.values():  # build the point-in-zone indexes outside the timings
         _ = layer.index
     districts = layers["districts"].zones
@@ -104,9 +105,9 @@ def bench_density(n: int) -> None:
     runs += [("districts", flt, "managing") for flt in filters]
     t0 = time.perf_counter()
     for name, flt, basis in runs:
-        density_table(platforms, layers[name], filter=flt, district_basis=basis)  # type: ignore[arg-type]
+        density_table(platforms, layers[name], city=city, filter=flt, district_basis=basis)  # type: ignore[arg-type]
     total = time.perf_counter() - t0
-    one = timed(lambda: density_table(platforms, layers["districts"]), repeat=3)
+    one = timed(lambda: density_table(platforms, layers["districts"], city=city), repeat=3)
     print(f"baseline (geopandas sjoin + groupby, districts, no filter): {base:.3f} s")
     print(
         f"density_table, districts, no filter:                        {one:.3f} s  ({one / base:.2f}x baseline)"
@@ -117,14 +118,14 @@ def bench_density(n: int) -> None:
     )
 
 
-def bench_ripley(points: int, simulations: int) -> None:
+def bench_ripley(city: City, points: int, simulations: int) -> None:
     from pointpats.distance_statistics import l_test
 
-    win = study_window()
+    win = study_window(city=city)
     rng = np.random.default_rng(1)
     xy = random_points_in(win, points, rng)
-    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC_CRS)
-    ours = timed(lambda: ripley_l(pts, n_simulations=simulations, seed=0))
+    pts = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=win.metric_crs)
+    ours = timed(lambda: ripley_l(pts, city=city, window=win, n_simulations=simulations, seed=0))
     base = timed(
         lambda: l_test(xy, support=20, hull=win.metric, n_simulations=simulations, n_jobs=1)
     )
@@ -143,9 +144,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="synthetic platforms for density")
     parser.add_argument("--points", type=int, default=1000, help="points for Ripley's L")
     parser.add_argument("--simulations", type=int, default=99, help="Ripley CSR simulations")
+    parser.add_argument("--city", default=None, help="city profile id or file (default city)")
     args = parser.parse_args()
-    bench_density(args.n)
-    bench_ripley(args.points, args.simulations)
+    city = open_city(args.city)
+    bench_density(city, args.n)
+    bench_ripley(city, args.points, args.simulations)
 
 
 if __name__ == "__main__":

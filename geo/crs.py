@@ -7,7 +7,7 @@ with :func:`from_wgs84` only for tiles that need it (Amap tiles are GCJ-02).
 
 The GCJ-02 forward transform is the widely published public formula (Krasovsky 1940 ellipsoid
 constants). It has no closed-form inverse; :func:`gcj02_to_wgs84` inverts it by fixed-point
-iteration, which converges by a factor of about 1e-3 per step over Guangzhou: two steps leave
+iteration, which converges by a factor of about 1e-3 per step over southern China: two steps leave
 an error of a few millimetres against the formula (tests assert <= 1 cm). The formula itself is
 what is inverted exactly; the true GCJ-02 may differ from it by a few metres (see
 ``data/boundaries/README.md``).
@@ -26,10 +26,8 @@ from geo.errors import CoordinateError
 
 #: Storage CRS of everything in biomap.
 WGS84 = "EPSG:4326"
-#: Projected CRS for distances in Guangzhou: CGCS2000 / 3-degree Gauss-Kruger CM 114E.
-METRIC_CRS = "EPSG:4547"
-#: Equal-area CRS for areas: Lambert azimuthal equal-area centred on Guangzhou.
-EQUAL_AREA_CRS = "+proj=laea +lat_0=23.25 +lon_0=113.5 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs"
+# The CRSs distances and areas are measured in belong to a city: ``City.metric_crs`` and
+# ``City.equal_area_crs`` (from its profile, ``data/cities/*.toml``).
 
 CoordSystem = Literal["wgs84", "gcj02", "bd09"]
 COORD_SYSTEMS: tuple[str, ...] = ("wgs84", "gcj02", "bd09")

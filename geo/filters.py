@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import geopandas as gpd
 import numpy as np
@@ -11,6 +12,9 @@ import pandas as pd
 
 from geo.errors import BiomapError
 from geo.taxonomy import VOCABULARIES
+
+if TYPE_CHECKING:
+    from geo.zones.layers import ZoneLayer
 
 
 class FilterError(BiomapError, ValueError):
@@ -28,6 +32,10 @@ class PlatformFilter:
         list the code among their ``fields`` / ``chain_stages``.
     district
         Administrative district adcode(s); ``managing`` matches the managing district instead.
+    zone
+        Zone(s) the platform lies in: ``LAYER:ZONE_ID`` (``zones363:core-bio-island``,
+        ``districts:440106``) or a bare ``ZONE_ID`` searched in every zone layer but the
+        districts. Check the ids against the loaded layers with :meth:`check_zones`.
     established_max
         Keep platforms established in or before this year (unknown years are kept and
         flagged by the caller), e.g. 2017 for the state of the study.
@@ -43,6 +51,7 @@ class PlatformFilter:
     supporting_unit: tuple[str, ...] = ()
     district: tuple[str, ...] = ()
     managing: tuple[str, ...] = ()
+    zone: tuple[str, ...] = ()
     established_max: int | None = None
     q: str | None = None
 
@@ -112,6 +121,8 @@ class PlatformFilter:
                 keep &= np.array(
                     [bool(wanted & set(v or ())) for v in platforms[column]], dtype=bool
                 )
+        if self.zone:
+            keep &= self._zone_mask(platforms)
         if self.established_max is not None and "established" in platforms:
             year = pd.to_numeric(platforms["established"], errors="coerce")
             keep &= (year.isna() | (year <= self.established_max)).to_numpy()
@@ -123,6 +134,34 @@ class PlatformFilter:
                     text = text + "\n" + platforms[column].fillna("").astype(str).str.lower()
             keep &= text.str.contains(needle, regex=False).to_numpy()
         return keep
+
+    def _zone_mask(self, platforms: pd.DataFrame) -> np.ndarray:
+        hit = np.zeros(len(platforms), dtype=bool)
+        zone_columns = [c for c in platforms.columns if str(c).startswith("zone_")]
+        for spec in self.zone:
+            if ":" in spec:
+                layer, zone_id = spec.split(":", 1)
+                column = "district_adcode" if layer == "districts" else f"zone_{layer}"
+                columns = [column] if column in platforms else []
+            else:
+                zone_id, columns = spec, zone_columns
+            for column in columns:
+                hit |= (platforms[column].astype(object) == zone_id).to_numpy(dtype=bool)
+        return hit
+
+    def check_zones(self, layers: Mapping[str, ZoneLayer]) -> None:
+        """Raise :class:`FilterError` for a ``zone`` that names no zone of ``layers``."""
+        for spec in self.zone:
+            layer_name, _, zone_id = spec.rpartition(":")
+            candidates = [layer_name] if layer_name else [n for n in layers if n != "districts"]
+            if not any(
+                n in layers and zone_id in set(layers[n].zones["zone_id"].astype(str))
+                for n in candidates
+            ):
+                raise FilterError(
+                    f"unknown zone {spec!r}; use a zone_id of a zone layer, or LAYER:ZONE_ID "
+                    f"(layers: {', '.join(layers)}); /collections/LAYER/items lists the zones"
+                )
 
     def apply(self, platforms: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         """The rows of ``platforms`` the filter keeps (a view-safe copy)."""

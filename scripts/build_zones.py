@@ -23,8 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from geo._io import write_atomic  # noqa: E402
-from geo.boundaries import load_districts  # noqa: E402
-from geo.crs import EQUAL_AREA_CRS, WGS84  # noqa: E402
+from geo.cities import open_city  # noqa: E402
+from geo.crs import WGS84  # noqa: E402
+
+CITY = open_city()
+EQUAL_AREA_CRS = CITY.equal_area_crs
 
 OUT = ROOT / "data" / "boundaries"
 COMPILED = "2026-11-27"
@@ -40,7 +43,7 @@ def _circle(lon: float, lat: float, area_km2: float, clip) -> shapely.Geometry:
 def build() -> gpd.GeoDataFrame:
     """Read the CSV and write the zone and management layers."""
     src = pd.read_csv(OUT / "zones_363.csv", dtype={"district_adcode": str, "managing_adcode": str})
-    districts = load_districts()
+    districts = CITY.units
     city = shapely.union_all(districts.geometry.values)
     by_code = dict(zip(districts["adcode"], districts.geometry, strict=True))
     geoms, quality = [], []

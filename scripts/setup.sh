@@ -30,11 +30,11 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt
   .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
   touch "$stamp"
 fi
-# Leaflet plugins for the offline maps (geo/_static/node_modules, git-ignored), from the npm
-# registry as pinned in geo/_static/package-lock.json. npm ci leaves node_modules/.package-lock.json.
-js_stamp=geo/_static/node_modules/.package-lock.json
-if [ ! -f "$js_stamp" ] || [ geo/_static/package-lock.json -nt "$js_stamp" ]; then
-  echo "setup: installing map assets with npm ci (geo/_static)" >&2
-  (cd geo/_static && npm ci --ignore-scripts --no-audit --no-fund --omit=peer --loglevel=error)
+# Leaflet plugins for the offline maps (geo/maps/_static/node_modules, git-ignored), from the npm
+# registry as pinned in geo/maps/_static/package-lock.json. npm ci leaves node_modules/.package-lock.json.
+js_stamp=geo/maps/_static/node_modules/.package-lock.json
+if [ ! -f "$js_stamp" ] || [ geo/maps/_static/package-lock.json -nt "$js_stamp" ]; then
+  echo "setup: installing map assets with npm ci (geo/maps/_static)" >&2
+  (cd geo/maps/_static && npm ci --ignore-scripts --no-audit --no-fund --omit=peer --loglevel=error)
 fi
 echo "setup: ready (.venv/bin/biomap --help)" >&2

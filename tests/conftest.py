@@ -31,7 +31,13 @@ def two_squares() -> ZoneLayer:
 
 
 @pytest.fixture(scope="session")
-def shipped_layers():
-    from geo.zones import builtin_layers
+def city():
+    """The shipped default city (Guangzhou), opened once for the test session."""
+    from geo.cities import open_city
 
-    return builtin_layers()
+    return open_city()
+
+
+@pytest.fixture(scope="session")
+def shipped_layers(city):
+    return city.zone_layers()

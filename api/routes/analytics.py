@@ -1,7 +1,7 @@
 """``/stats/chain`` and ``/stats/clustering``: service-chain gaps and clustering statistics.
 
-Thin routes over :mod:`geo.chain` and :mod:`geo.pointstats`: parse the query, make one ``geo``
-call in a worker thread, serialise (cached per query in the service's LRU cache).
+Thin routes over :mod:`geo.stats.chain` and :mod:`geo.stats.clustering`: parse the query, make
+one ``geo`` call in a worker thread, serialise (cached per query in the service's LRU cache).
 """
 
 from __future__ import annotations
@@ -15,34 +15,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.data import ServiceData
-from api.errors import ApiError
-from api.params import PlatformQuery, platform_query
+from api.params import DistrictBasisParam, LayerParam, PlatformQuery, platform_query
 from api.responses import Prepared, send
-from geo.chain import chain_report
-from geo.pointstats import METHODS, clustering_report
+from geo.errors import InsufficientDataError
+from geo.stats.chain import chain_report
+from geo.stats.clustering import METHODS, clustering_report
 from geo.zones import get_layer
 
 router = APIRouter(tags=["Statistics"])
-
-Basis = Annotated[
-    Literal["administrative", "managing"],
-    Query(
-        description="Districts layer only: count Bio-Island platforms under Haizhu "
-        "(administrative) or Huangpu (managing, facts.md §3.3). Denominators do not move."
-    ),
-]
-LayerParam = Annotated[
-    str,
-    Query(description="Zone layer: districts, zones363 (provisional) or an extra layer.",
-          examples=["districts"]),
-]  # fmt: skip
-
-
-class TooFewPointsError(ApiError):
-    """The selection has too few platforms for the statistic asked for."""
-
-    status = 422
-    title = "Too few points"
 
 
 class ChainResponse(BaseModel):
@@ -83,7 +63,7 @@ class ChainQuery:
             Literal["population", "count"],
             Query(description="Rank gaps by zone population (unknown last) or platform count."),
         ] = "population",
-        district_basis: Basis = "administrative",
+        district_basis: DistrictBasisParam = "administrative",
     ) -> None:
         self.layer = layer
         self.options = {
@@ -147,13 +127,14 @@ async def chain(
     data: ServiceData = request.app.state.data
     flt = platforms.filter()
     zone_layer = get_layer(data.layers, query.layer)
-    key = ("stats-chain", query.layer, flt, platforms.zones, tuple(query.options.items()))
+    key = ("stats-chain", query.layer, flt, tuple(query.options.items()))
     prepared = data.cache.get(key)
     if prepared is None:
         body = await run_in_threadpool(
             lambda: chain_report(
-                data.platforms[data.platform_mask(flt, platforms.zones)],
+                data.platforms[data.platform_mask(flt)],
                 zone_layer,
+                city=data.city,
                 **query.options,
             )
         )
@@ -173,19 +154,20 @@ async def clustering(
     platforms: Annotated[PlatformQuery, Depends(platform_query)],
     query: Annotated[ClusteringQuery, Depends()],
 ) -> Response:
-    """Statistics over the city polygon in metres (EPSG:4547). A statistic the selection has too
-    few points for is listed under ``problems``; asking for that one alone is a 422."""
+    """Statistics over the city polygon in metres (the city's projected CRS). A statistic the
+    selection has too few points for is listed under ``problems``; asking for that one alone is
+    a 422 (:class:`geo.errors.InsufficientDataError`)."""
     data: ServiceData = request.app.state.data
     flt = platforms.filter()
-    key = ("stats-clustering", flt, platforms.zones, query.methods, tuple(query.options.items()))
+    key = ("stats-clustering", flt, query.methods, tuple(query.options.items()))
     prepared = data.cache.get(key)
     if prepared is None:
-        points = data.platforms[data.platform_mask(flt, platforms.zones)]
+        points = data.platforms[data.platform_mask(flt)]
         body = await run_in_threadpool(
-            lambda: clustering_report(points, query.methods, **query.options)
+            lambda: clustering_report(points, query.methods, city=data.city, **query.options)
         )
         if query.method != "all" and body["problems"]:
-            raise TooFewPointsError(body["problems"][query.method])
+            raise InsufficientDataError(body["problems"][query.method])
         prepared = Prepared.json(body | {"filter": platforms.describe()})
         data.cache.put(key, prepared)
     return send(request, prepared, max_age=request.app.state.settings.cache_max_age)

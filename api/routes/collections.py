@@ -38,7 +38,7 @@ from api.responses import (
     dumps,
     send,
 )
-from geo.boundaries import DISTRICTS
+from geo.filters import PlatformFilter
 from geo.taxonomy import VOCABULARIES
 
 router = APIRouter(tags=["OGC API - Features"])
@@ -60,7 +60,6 @@ Bbox = Annotated[
     Query(
         description="minLon,minLat,maxLon,maxLat (CRS84 unless bbox-crs=gcj02); features "
         "intersecting it are returned.",
-        examples=["113.2,23.0,113.5,23.2"],
     ),
 ]
 BboxCrs = Annotated[
@@ -171,7 +170,7 @@ async def items(
     system = output_system(crs)
     flt = platforms.filter()
     features, extra = _features(data, coll, system, flt, platforms)
-    positions = _select(data, coll, flt, platforms.zones, box)
+    positions = _select(data, coll, flt, box)
     page = positions[offset : offset + limit]
     meta = {
         "numberMatched": len(positions),
@@ -225,13 +224,17 @@ async def item(
 
 
 def _features(
-    data: ServiceData, coll: Collection, system: OutputSystem, flt: Any, query: PlatformQuery
+    data: ServiceData,
+    coll: Collection,
+    system: OutputSystem,
+    flt: PlatformFilter,
+    query: PlatformQuery,
 ) -> tuple[list[bytes], dict[str, Any]]:
     """Serialised features of ``coll`` and extra top-level members (density provenance)."""
     if coll.kind == "platforms":
         return data.platform_features(system), {}
-    density = data.density(coll.id, flt, query.zones)
-    key = ("zone-features", coll.id, system, flt, query.zones)
+    density = data.density(coll.id, flt)
+    key = ("zone-features", coll.id, system, flt)
     features = data.cache.get(key)
     if features is None:
         features = data.zone_features(coll, system, density)
@@ -249,15 +252,14 @@ def _features(
 def _select(
     data: ServiceData,
     coll: Collection,
-    flt: Any,
-    zones: tuple[str, ...],
+    flt: PlatformFilter,
     box: tuple[float, float, float, float] | None,
 ) -> np.ndarray:
     """Positions of the features to page through (cached: the data never changes)."""
-    key = ("select", coll.id, flt if coll.kind == "platforms" else None, zones, box)
+    key = ("select", coll.id, flt if coll.kind == "platforms" else None, box)
     positions = data.cache.get(key)
     if positions is None:
-        mask = data.platform_mask(flt, zones) if coll.kind == "platforms" else None
+        mask = data.platform_mask(flt) if coll.kind == "platforms" else None
         if box is not None:
             in_box = coll.bbox_mask(box)
             mask = in_box if mask is None else mask & in_box
@@ -388,7 +390,9 @@ def _queryables(data: ServiceData) -> dict[str, Any]:
         "level": enum(VOCABULARIES["level"], "Level (property level)"),
         "stage": enum(VOCABULARIES["chain_stages"], "A chain stage (property chain_stages)"),
         "supporting_unit": enum(VOCABULARIES["supporting_unit"], "Supporting unit"),
-        "district": enum(DISTRICTS, "Administrative district (property district_adcode)"),
-        "managing": enum(DISTRICTS, "Managing district (property managing_adcode)"),
+        "district": enum(
+            data.city.unit_names, "Administrative district (property district_adcode)"
+        ),
+        "managing": enum(data.city.unit_names, "Managing district (property managing_adcode)"),
         "zone": enum(zone_ids, "Zone of a zone layer (properties zone_<layer>)"),
     }

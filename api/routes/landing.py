@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
+from api.data import ServiceData
 from api.models import Conformance, LandingPage
 from api.params import Lang, base_url
 from api.responses import GEOJSON, HTML, JSON, Prepared, send
+
+if TYPE_CHECKING:
+    from geo.cities import City
 
 router = APIRouter(tags=["Landing"])
 
@@ -24,23 +28,25 @@ CONFORMANCE = [
 
 _TEXT = {
     "zh": {
-        "title": "广州生物医药科技创新服务平台地图",
-        "intro": "平台分布、按区域的密度统计与地图。坐标为 WGS84;“363”布局为暂定复原。",
+        "title": "{title}地图",
+        "intro": "平台分布、按区域的密度统计与地图。坐标为 WGS84;标为暂定的图层是复原,不是官方边界。",
         "maps": "交互地图",
-        "figures": "按区统计密度",
-        "figures_363": "按“363”布局统计密度(暂定)",
+        "figures": "按区域统计密度",
+        "units": "按{singular}统计密度",
+        "layer": "按{title}统计密度",
         "csv": "CSV 下载",
         "collections": "数据集(OGC API - Features)",
         "docs": "API 文档",
         "other": "English",
     },
     "en": {
-        "title": "Guangzhou biomedical innovation service platforms",
+        "title": "{title}",
         "intro": "Where the platforms are, density by zone, and maps. Coordinates are WGS84; "
-        'the "363 layout" is a provisional reconstruction.',
+        "layers marked provisional are reconstructions, not official boundaries.",
         "maps": "Interactive maps",
-        "figures": "Density by district",
-        "figures_363": 'Density by the "363 layout" (provisional)',
+        "figures": "Density by zone",
+        "units": "Density by {singular}",
+        "layer": "Density by {title}",
         "csv": "CSV",
         "collections": "Collections (OGC API - Features)",
         "docs": "API documentation",
@@ -79,12 +85,38 @@ def _wants_html(request: Request, f: str | None) -> bool:
     return "text/html" in accept and not accept.lstrip().startswith(("application/json", GEOJSON))
 
 
-def _html(base: str, lang: str, collections: list[tuple[str, str]]) -> str:
+def _text(city: City, lang: str) -> dict[str, str]:
+    """The page's wording in ``lang``, with the city's title."""
+    return _TEXT[lang] | {"title": _TEXT[lang]["title"].format(title=city.title(lang))}
+
+
+def _density_links(base: str, lang: str, data: ServiceData) -> str:
+    """One density link (and its CSV) per zone layer, the city's units first."""
     t = _TEXT[lang]
+    units = data.city.profile.units
+    out = []
+    for name, layer in data.layers.items():
+        if name == "districts":
+            label = t["units"].format(
+                singular=units.singular_zh if lang == "zh" else units.singular_en
+            )
+        else:
+            label = t["layer"].format(title=layer.title_zh if lang == "zh" else layer.title_en)
+        href = f"{base}/stats/density?layer={escape(name)}"
+        out.append(
+            f'<li><a href="{href}">{escape(label)}</a> (<a href="{href}&amp;f=csv">{t["csv"]}</a>)'
+            "</li>"
+        )
+    return "".join(out)
+
+
+def _html(base: str, lang: str, data: ServiceData) -> str:
+    t = _text(data.city, lang)
     other = "en" if lang == "zh" else "zh"
     items = "".join(
-        f'<li><a href="{base}/collections/{escape(cid)}/items?limit=100">{escape(title)}</a></li>'
-        for cid, title in collections
+        f'<li><a href="{base}/collections/{escape(c.id)}/items?limit=100">'
+        f"{escape(c.title_zh if lang == 'zh' else c.title_en)}</a></li>"
+        for c in data.collections.values()
     )
     return f"""<!doctype html>
 <html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
@@ -95,11 +127,7 @@ padding:0 1rem;line-height:1.6}}a{{color:#0b5394}}</style></head>
 <body><p style="float:right"><a href="{base}/?f=html&amp;lang={other}">{t["other"]}</a></p>
 <h1>{escape(t["title"])}</h1><p>{escape(t["intro"])}</p>
 <h2>{t["maps"]}</h2><p><a href="{base}/maps">{base}/maps</a></p>
-<h2>{t["figures"]}</h2><ul>
-<li><a href="{base}/stats/density?layer=districts">{t["figures"]}</a>
- (<a href="{base}/stats/density?layer=districts&amp;f=csv">{t["csv"]}</a>)</li>
-<li><a href="{base}/stats/density?layer=zones363">{escape(t["figures_363"])}</a>
- (<a href="{base}/stats/density?layer=zones363&amp;f=csv">{t["csv"]}</a>)</li></ul>
+<h2>{t["figures"]}</h2><ul>{_density_links(base, lang, data)}</ul>
 <h2>{t["collections"]}</h2><ul>{items}</ul>
 <h2>{t["docs"]}</h2><p><a href="{base}/docs">{base}/docs</a> ·
 <a href="{base}/openapi.json">openapi.json</a> · <a href="{base}/conformance">conformance</a></p>
@@ -126,15 +154,13 @@ async def landing(
     """Where everything is: collections, density figures, maps, API docs."""
     base = base_url(request)
     max_age = request.app.state.settings.cache_max_age
+    data: ServiceData = request.app.state.data
     if _wants_html(request, f):
-        data = request.app.state.data
-        colls = [
-            (c.id, c.title_zh if lang == "zh" else c.title_en) for c in data.collections.values()
-        ]
-        return send(request, Prepared.of(_html(base, lang, colls), HTML), max_age=max_age)
+        return send(request, Prepared.of(_html(base, lang, data), HTML), max_age=max_age)
+    city = data.city
     body = {
-        "title": _TEXT["en"]["title"],
-        "title_zh": _TEXT["zh"]["title"],
+        "title": _text(city, "en")["title"],
+        "title_zh": _text(city, "zh")["title"],
         "description": _TEXT["en"]["intro"],
         "description_zh": _TEXT["zh"]["intro"],
         "links": _links(base),
@@ -152,6 +178,7 @@ async def conformance(
     request: Request,
     f: Annotated[Literal["json"] | None, Query(description="Output format (JSON only).")] = None,
 ) -> Response:
-    """The OGC API - Features conformance classes implemented (Part 1 core, GeoJSON, Part 3 queryables)."""
+    """The OGC API - Features conformance classes implemented (Part 1 core, GeoJSON, Part 3
+    queryables)."""
     max_age = request.app.state.settings.cache_max_age
     return send(request, Prepared.json({"conformsTo": CONFORMANCE}), max_age=max_age)

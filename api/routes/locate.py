@@ -13,8 +13,8 @@ from api.data import ServiceData
 from api.models import LocateResponse
 from api.params import InputCrs, Lat, Lon
 from api.responses import Prepared, send
-from geo.assign import assign_platforms
 from geo.crs import WGS84, to_wgs84
+from geo.zones.assign import assign_platforms
 
 router = APIRouter(tags=["Points"])
 
@@ -27,12 +27,13 @@ router = APIRouter(tags=["Points"])
 )
 async def locate(request: Request, lon: Lon, lat: Lat, crs: InputCrs = "wgs84") -> Response:
     """Converts the point to WGS84 (GCJ-02/BD-09 input from Amap/Baidu), then assigns it like
-    a platform: administrative district, managing district (Bio-Island: Huangpu) and the zone of
-    every zone layer (null where none covers it)."""
+    a platform: administrative district, managing district (where a management area of the
+    city profile applies, e.g. Guangzhou's Bio-Island: Huangpu) and the zone of every zone layer
+    (null where none covers it)."""
     data: ServiceData = request.app.state.data
     x, y = to_wgs84(lon, lat, crs)
     point = gpd.GeoDataFrame(geometry=[shapely.Point(float(x), float(y))], crs=WGS84)
-    assigned, _ = assign_platforms(point, data.layers, data.management)
+    assigned, _ = assign_platforms(point, data.city, data.layers)
     row = assigned.iloc[0]
     district = _ref(data, "districts", row["district_adcode"])
     zones = {
@@ -61,7 +62,7 @@ def _ref(data: ServiceData, layer: str, zone_id: object) -> dict[str, str | None
 def _notes(data: ServiceData, district: object, zones: dict[str, object]) -> list[str]:
     notes = []
     if district is None:
-        notes.append("outside Guangzhou's districts: no district or zone applies")
+        notes.append(f"outside {data.city.name('en')}'s districts: no district or zone applies")
     for name in zones:
         layer = data.layers[name]
         if layer.provisional:

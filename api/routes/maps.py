@@ -1,8 +1,8 @@
 """``/maps``: the interactive maps (HTML, assets served here, no CDN) and static snapshots.
 
-Maps come from :mod:`geo.maps` (Folium) and snapshots from :mod:`geo.snapshot` (matplotlib);
-both are imported on first use, so a build without them answers 503 with a clear problem.
-Rendered pages and images are kept in the service's LRU cache.
+Maps come from :mod:`geo.maps` (Folium) and snapshots from :mod:`geo.snapshot` (matplotlib),
+both drawn for the service's city (``data.city``); they are imported on first use, which keeps
+the service's start-up light. Rendered pages and images are kept in the service's LRU cache.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.data import ServiceData
-from api.errors import NotFoundError, NotInstalledError
+from api.errors import NotFoundError
 from api.params import Lang, PlatformQuery, base_url, platform_query
 from api.responses import HTML, Prepared, send
 
@@ -41,19 +41,6 @@ GroupBy = Annotated[
 ]
 
 
-def _module(name: str) -> Any:
-    try:
-        if name == "maps":
-            import geo.maps as module
-        else:
-            import geo.snapshot as module
-    except ImportError as exc:
-        raise NotInstalledError(
-            f"the {name} module (geo.{name}) is not installed in this build: {exc.name} missing"
-        ) from exc
-    return module
-
-
 def _data(request: Request) -> ServiceData:
     return request.app.state.data
 
@@ -69,15 +56,17 @@ async def _cached(request: Request, key: tuple, make: Any) -> Prepared:
 
 @router.get("/maps", summary="The maps on offer", response_class=JSONResponse)
 async def maps_index(request: Request) -> Response:
-    """Links to the interactive maps, the study's Figures 1-4 and the static snapshots."""
+    """Links to the interactive maps, the city's figures and the static snapshots."""
     base = base_url(request)
+    figures = _data(request).city.figures
     links = [
         {"href": f"{base}/maps/interactive", "rel": "item", "type": HTML,
          "title": "Interactive map (districts, counts)"},
-        {"href": f"{base}/maps/interactive?layer=zones363", "rel": "item", "type": HTML,
-         "title": '"363 layout" (provisional)'},
-        *({"href": f"{base}/maps/figures/{n}", "rel": "item", "type": HTML,
-           "title": f"Figure {n} of the study"} for n in range(1, 5)),
+        *({"href": f"{base}/maps/interactive?layer={name}", "rel": "item", "type": HTML,
+           "title": layer.title_en} for name, layer in _data(request).layers.items()
+          if name != "districts"),
+        *({"href": f"{base}/maps/figures/{f.number}", "rel": "item", "type": HTML,
+           "title": f.title_en} for f in figures),
         {"href": f"{base}/maps/snapshot.png", "rel": "item", "type": "image/png",
          "title": "Static snapshot (PNG)"},
         {"href": f"{base}/maps/snapshot.svg", "rel": "item", "type": "image/svg+xml",
@@ -106,7 +95,8 @@ async def interactive(
     """A Leaflet map: zone choropleth, platforms (clustered), the provisional "363" zones,
     legend and data note. Every script and stylesheet is served by this API under
     ``/maps/assets/``."""
-    maps = _module("maps")
+    from geo import maps
+
     data = _data(request)
     flt = platforms.filter()
     subset = _subset(data, platforms)
@@ -114,7 +104,7 @@ async def interactive(
                "group_by": group_by, "cluster": cluster, "heat": heat}  # fmt: skip
 
     def make() -> Prepared:
-        m = maps.build_map(subset, data.layers, filter=flt, **options)
+        m = maps.build_map(subset, data.layers, city=data.city, filter=flt, **options)
         return Prepared.of(maps.render_html(m, assets="url", asset_url_prefix=ASSET_PREFIX), HTML)
 
     key = ("map", flt, platforms.zones, tuple(sorted(options.items())))
@@ -123,22 +113,29 @@ async def interactive(
 
 @router.get(
     "/maps/figures/{n}",
-    summary="One of the study's Figures 1-4 (HTML)",
+    summary="One of the city's figures (HTML; Guangzhou: the study's Figures 1-4)",
     response_class=HTMLResponse,
 )
 async def figure(
     request: Request,
-    n: Annotated[int, Path(ge=1, le=4, description="Figure number (1-4).")],
+    n: Annotated[int, Path(ge=1, description="Figure number (Guangzhou: 1-4).")],
     lang: Lang = "zh",
     tiles: Tiles = "none",
 ) -> Response:
     """1: national/provincial/municipal platforms by level; 2: basic condition; 3: public
-    technology; 4: transformation & cluster platforms with the provisional "363" zones."""
-    maps = _module("maps")
+    technology; 4: transformation & cluster platforms with the provisional "363" zones.
+    The figures are the city profile's presets; another number is a 400 problem."""
+    from geo import maps
+    from geo.errors import MapOptionError
+
     data = _data(request)
+    known = [f.number for f in data.city.figures]
+    if n not in known:
+        numbers = ", ".join(map(str, known)) or "none"
+        raise MapOptionError(f"unknown figure {n}; this city's figures: {numbers}")
 
     def make() -> Prepared:
-        m = maps.figure_map(n, data.platforms, data.layers, lang=lang, tiles=tiles)
+        m = maps.figure_map(n, data.platforms, data.layers, city=data.city, lang=lang, tiles=tiles)
         return Prepared.of(maps.render_html(m, assets="url", asset_url_prefix=ASSET_PREFIX), HTML)
 
     prepared = await _cached(request, ("figure", n, lang, tiles), make)
@@ -179,15 +176,17 @@ async def snapshot(
     dpi: Annotated[int, Query(ge=36, le=300, description="PNG resolution.")] = 150,
 ) -> Response:
     """A print-quality map with legend, scale bar, north arrow and data note."""
-    snap = _module("snapshot")
+    from geo import snapshot as snap
+
     data = _data(request)
     flt = platforms.filter()
     subset = _subset(data, platforms)
     media = "image/png" if fmt == "png" else "image/svg+xml"
 
     def make() -> Prepared:
-        body = snap.render_snapshot(subset, data.layers, layer=layer, metric=metric, filter=flt,
-                                    lang=lang, page=page, dpi=dpi, fmt=fmt)  # fmt: skip
+        body = snap.render_snapshot(subset, data.layers, city=data.city, layer=layer,
+                                    metric=metric, filter=flt, lang=lang, page=page, dpi=dpi,
+                                    fmt=fmt)  # fmt: skip
         return Prepared.of(body, media)
 
     key = ("snapshot", fmt, flt, platforms.zones, layer, metric, lang, page, dpi)
@@ -206,7 +205,9 @@ def _subset(data: ServiceData, query: PlatformQuery) -> Any:
 def _assets(request: Request) -> dict[str, Prepared]:
     files = getattr(request.app.state, "map_assets", None)
     if files is None:
-        listed: dict[str, FilePath] = _module("maps").asset_files()
+        from geo.maps import asset_files
+
+        listed: dict[str, FilePath] = asset_files()
         files = {
             rel: Prepared.of(path.read_bytes(), _media_type(rel)) for rel, path in listed.items()
         }

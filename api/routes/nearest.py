@@ -13,6 +13,7 @@ from api.models import NearestResponse
 from api.params import InputCrs, Lat, Lon, PlatformQuery, platform_query
 from api.responses import Prepared, send
 from geo.crs import to_wgs84
+from geo.nearest import nearest_platforms
 
 router = APIRouter(tags=["Points"])
 
@@ -41,25 +42,27 @@ async def nearest(
     ] = None,
 ) -> Response:
     """Supply-and-demand docking: the ``k`` platforms nearest to a point that match the filters
-    (e.g. ``type``, ``field``, ``q``), with straight-line distances in metres (EPSG:4547).
+    (e.g. ``type``, ``field``, ``q``), with straight-line distances in metres, measured in the
+    city's projected CRS (EPSG:4547 for Guangzhou).
     Platforms' own coordinates are approximate to ``coord_uncertainty_m``."""
     data: ServiceData = request.app.state.data
     x, y = to_wgs84(lon, lat, crs)
-    mask = data.platform_mask(platforms.filter(), platforms.zones)
-    pos, dist = data.nearest.query(
-        float(x), float(y), k=k, mask=mask, max_distance_m=max_distance_m
-    )
-    rows = data.platforms.iloc[pos]
+    flt = platforms.filter()
+    flt.check_zones(data.layers)
+    rows = nearest_platforms(
+        data.platforms, float(x), float(y), city=data.city, k=k, filter=flt,
+        max_distance_m=max_distance_m, index=data.nearest,
+    )  # fmt: skip
     out = []
-    for (_, row), d, px, py in zip(
-        rows.iterrows(), dist, data.lon[pos], data.lat[pos], strict=True
-    ):
+    for _, row in rows.iterrows():
         rec = {c: row[c] for c in _FIELDS if c in row.index}
-        out.append(rec | {"distance_m": round(float(d), 1), "lon": float(px), "lat": float(py)})
+        point = {"lon": float(row.geometry.x), "lat": float(row.geometry.y)}
+        out.append(rec | {"distance_m": round(float(row["distance_m"]), 1)} | point)
     body = {
         "query": {"lon": lon, "lat": lat, "crs": crs, "k": k, "filter": platforms.describe(),
                   "max_distance_m": max_distance_m},
-        "distance": "straight-line, metres, in EPSG:4547 (CGCS2000 / 3-degree GK CM 114E)",
+        "distance": f"straight-line, metres, in {data.city.metric_crs} "
+        f"({data.city.profile.crs.metric_name})",
         "platforms": out,
     }  # fmt: skip
     return send(request, Prepared.json(body), max_age=request.app.state.settings.cache_max_age)

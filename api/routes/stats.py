@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.data import ServiceData
+from api.data import DistrictBasis, ServiceData
 from api.models import DensityResponse
-from api.params import PlatformQuery, platform_query
+from api.params import DistrictBasisParam, LayerParam, PlatformQuery, platform_query
 from api.responses import CSV, Prepared, send
 from geo.zones import get_layer
 
@@ -28,24 +28,11 @@ async def density(
     request: Request,
     *,
     platforms: Annotated[PlatformQuery, Depends(platform_query)],
-    layer: Annotated[
-        str,
-        Query(
-            description="Zone layer: districts, zones363 (provisional) or an extra layer "
-            "(see /collections).",
-            examples=["districts"],
-        ),
-    ] = "districts",
+    layer: LayerParam = "districts",
     f: Annotated[
         Literal["json", "csv"], Query(description="json or csv (UTF-8 with BOM).")
     ] = "json",
-    district_basis: Annotated[
-        Literal["administrative", "managing"],
-        Query(
-            description="Districts layer only: count Bio-Island platforms under Haizhu "
-            "(administrative) or Huangpu (managing). Areas and populations stay administrative."
-        ),
-    ] = "administrative",
+    district_basis: DistrictBasisParam = "administrative",
 ) -> Response:
     """Per zone: count, share, area (km²), count per km², population and count per 100k
     residents where known, location quotients by area and by population; plus totals and what
@@ -53,7 +40,7 @@ async def density(
     data: ServiceData = request.app.state.data
     flt = platforms.filter()
     get_layer(data.layers, layer)  # unknown layer -> 400 before any work
-    key = ("density-body", layer, flt, platforms.zones, f, district_basis)
+    key = ("density-body", layer, flt, f, district_basis)
     prepared = data.cache.get(key)
     if prepared is None:
         prepared = await run_in_threadpool(_prepare, data, layer, platforms, f, district_basis)
@@ -67,9 +54,13 @@ async def density(
 
 
 def _prepare(
-    data: ServiceData, layer_name: str, query: PlatformQuery, fmt: str, district_basis: str
+    data: ServiceData,
+    layer_name: str,
+    query: PlatformQuery,
+    fmt: str,
+    district_basis: DistrictBasis,
 ) -> Prepared:
-    result = data.density(layer_name, query.filter(), query.zones, district_basis)
+    result = data.density(layer_name, query.filter(), district_basis)
     if fmt == "csv":
         return Prepared.of("\ufeff" + result.table.to_csv(index=False, lineterminator="\r\n"), CSV)
     layer = data.layers[layer_name]

@@ -6,7 +6,7 @@ import typer
 
 app = typer.Typer(
     name="biomap",
-    help="biomap: Guangzhou's biomedical innovation service platforms, mapped and counted.",
+    help="biomap: biomedical innovation service platforms of a city, mapped and counted.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

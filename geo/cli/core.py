@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from geo.cli import app
 from geo.cli._common import EXIT_CODES_HELP, EXIT_PROBLEMS, handle_errors
-
-RegistryOpt = Annotated[
-    Path | None,
-    typer.Option("--registry", "-r", help="Registry GeoJSON (default: the shipped one)."),
-]
-LayerOpt = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--layer", help="Extra zone layer GeoJSON (zone_id, name_zh, name_en); repeatable."
-    ),
-]
+from geo.cli._options import CityOpt, ExtraLayersOpt, StoreOpt, city_of, layers_of, store_of
 
 
 @app.command(epilog=EXIT_CODES_HELP)
 @handle_errors
-def validate(registry: RegistryOpt = None) -> None:
+def validate(store: StoreOpt = None) -> None:
     """Validate the platform registry and list every problem found."""
-    from geo.registry import REGISTRY_PATH, GeoJSONStore, validate_records
+    from geo.store import validate_records
 
-    store = GeoJSONStore(registry or REGISTRY_PATH)
-    valid, problems = validate_records(store.read_raw())
-    typer.echo(f"{len(valid)} valid records, {len(problems)} problems in {store.path}")
+    target = store_of(store)
+    valid, problems = validate_records(target.read_raw())
+    typer.echo(f"{len(valid)} valid records, {len(problems)} problems in {target.location}")
     for p in problems:
         typer.echo(f"  - {p}")
     if problems:
@@ -41,8 +30,9 @@ def validate(registry: RegistryOpt = None) -> None:
 @app.command(epilog=EXIT_CODES_HELP)
 @handle_errors
 def assign(
-    registry: RegistryOpt = None,
-    layer: LayerOpt = None,
+    store: StoreOpt = None,
+    city: CityOpt = None,
+    layer: ExtraLayersOpt = None,
     write: Annotated[
         bool, typer.Option(help="Write the new assignment back to the registry.")
     ] = False,
@@ -50,17 +40,16 @@ def assign(
 ) -> None:
     """Re-assign every platform to its district, managing district and zones, and report.
 
-    Points outside Guangzhou and addresses naming another district than the point's are listed.
+    Points outside the city and addresses naming another district than the point's are listed.
     Without --write nothing is changed.
     """
-    from geo.assign import assign_platforms
-    from geo.registry import REGISTRY_PATH, GeoJSONStore, frame_to_records, records_to_frame
-    from geo.registry import validate_records as _validate
-    from geo.zones import builtin_layers
+    from geo.store import frame_to_records, records_to_frame
+    from geo.store import validate_records as _validate
+    from geo.zones.assign import assign_platforms
 
-    store = GeoJSONStore(registry or REGISTRY_PATH)
-    layers = builtin_layers({p.stem: p for p in layer or []})
-    frame, report = assign_platforms(records_to_frame(store.load()), layers)
+    target, where = store_of(store), city_of(city)
+    layers = layers_of(where, layer)
+    frame, report = assign_platforms(records_to_frame(target.load()), where, layers)
     if as_json:
         typer.echo(json.dumps(report.__dict__, ensure_ascii=False, indent=1))
     else:
@@ -70,7 +59,7 @@ def assign(
         if problems:  # cannot happen for a registry that loaded, but never write a bad file
             typer.echo("\n".join(problems), err=True)
             raise typer.Exit(EXIT_PROBLEMS)
-        store.save(valid)
-        typer.echo(f"wrote {store.path}")
+        target.save(valid)
+        typer.echo(f"wrote {target.location}")
     if report.outside_city:
         raise typer.Exit(EXIT_PROBLEMS)

@@ -11,6 +11,7 @@ import typer
 
 from geo.cli import app
 from geo.cli._common import EXIT_CODES_HELP, EXIT_PROBLEMS, handle_errors
+from geo.cli._options import CityOpt, StoreOpt, city_of, store_of
 
 OnlineOpt = Annotated[
     list[str] | None,
@@ -35,22 +36,22 @@ CacheOpt = Annotated[
 DEFAULT_CACHE = Path.home() / ".cache" / "biomap" / "geocode.sqlite"
 
 
-def _geocoder(online, amap_key, tianditu_key, nominatim_url, cache):
-    from geo.geocode import Geocoder
-    from geo.providers import AmapProvider, NominatimProvider, TiandituProvider
+def _geocoder(city, online, amap_key, tianditu_key, nominatim_url, cache):
+    from geo.geocoding.geocoder import Geocoder
+    from geo.geocoding.providers import AmapProvider, NominatimProvider, TiandituProvider
 
     providers = []
     for name in online or []:
         if name == "amap":
-            providers.append(AmapProvider(amap_key or "", cache=cache))
+            providers.append(AmapProvider(amap_key or "", city=city, cache=cache))
         elif name == "tianditu":
-            providers.append(TiandituProvider(tianditu_key or "", cache=cache))
+            providers.append(TiandituProvider(tianditu_key or "", city=city, cache=cache))
         elif name == "nominatim":
             kwargs = {"base_url": nominatim_url} if nominatim_url else {}
-            providers.append(NominatimProvider(cache=cache, **kwargs))
+            providers.append(NominatimProvider(city=city, cache=cache, **kwargs))
         else:
             raise typer.BadParameter(f"unknown provider {name!r}; use amap, tianditu or nominatim")
-    return Geocoder(providers=providers)
+    return Geocoder(city, providers=providers)
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -63,13 +64,14 @@ def geocode(
     fmt: Annotated[
         str, typer.Option("--format", help="json (one object per line) or table.")
     ] = "table",
+    city: CityOpt = None,
     online: OnlineOpt = None,
     amap_key: AmapKey = None,
     tianditu_key: TiandituKey = None,
     nominatim_url: NominatimUrl = None,
     cache: CacheOpt = DEFAULT_CACHE,
 ) -> None:
-    """Geocode Guangzhou addresses offline (gazetteer), printing WGS84 points with provenance.
+    """Geocode the city's addresses offline (gazetteer), printing WGS84 points with provenance.
 
     Exit code 1 when any address could not be resolved.
     """
@@ -84,7 +86,7 @@ def geocode(
         raise typer.BadParameter("give addresses as arguments or --file FILE")
     if fmt not in ("json", "table"):
         raise typer.BadParameter("use json or table", param_hint="--format")
-    coder = _geocoder(online, amap_key, tianditu_key, nominatim_url, cache)
+    coder = _geocoder(city_of(city), online, amap_key, tianditu_key, nominatim_url, cache)
     results = [coder.geocode(a) for a in items]
     for r in results:
         d = r.to_dict()
@@ -104,9 +106,8 @@ def geocode(
 @handle_errors
 def ingest(
     file: Annotated[Path, typer.Argument(help="CSV, XLSX or GeoJSON with one platform per row.")],
-    registry: Annotated[
-        Path | None, typer.Option("--registry", "-r", help="Registry to update (default: shipped).")
-    ] = None,
+    store: StoreOpt = None,
+    city: CityOpt = None,
     replace: Annotated[
         bool, typer.Option(help="Make the registry exactly the accepted rows of FILE.")
     ] = False,
@@ -133,8 +134,7 @@ def ingest(
     """
     from tqdm import tqdm
 
-    from geo.ingest import ingest_file, read_table
-    from geo.registry import REGISTRY_PATH
+    from geo.ingest.pipeline import ingest_file, read_table
 
     mapping = {}
     for item in column or []:
@@ -143,11 +143,13 @@ def ingest(
             raise typer.BadParameter(f"{item!r} is not HEADER=FIELD", param_hint="--column")
         mapping[src.strip()] = dst.strip()
     rows = len(read_table(file, sheet=sheet))
-    coder = _geocoder(online, amap_key, tianditu_key, nominatim_url, cache)
+    where = city_of(city)
+    coder = _geocoder(where, online, amap_key, tianditu_key, nominatim_url, cache)
     with tqdm(total=rows, unit="row", file=sys.stderr, disable=rows < 50 or None) as bar:
         result = ingest_file(
             file,
-            registry or REGISTRY_PATH,
+            store_of(store),
+            city=where,
             replace=replace,
             sheet=sheet,
             columns=mapping,

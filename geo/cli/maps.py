@@ -1,15 +1,31 @@
-"""``biomap map``: write an interactive map (or one of the study's Figures 1-4) as HTML."""
+"""``biomap map``: write an interactive map (or one of the city's figures) as HTML."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from geo.cli import app
 from geo.cli._common import EXIT_CODES_HELP, handle_errors
+from geo.cli._options import (
+    CityOpt,
+    Lang,
+    LangOpt,
+    LayerOpt,
+    StoreOpt,
+    checked_zones,
+    city_of,
+    filter_options,
+    layers_of,
+    platforms_of,
+    with_layer,
+)
+
+if TYPE_CHECKING:
+    from geo.filters import PlatformFilter
 
 
 class Tiles(StrEnum):
@@ -30,13 +46,6 @@ class Metric(StrEnum):
     per_100k = "per_100k"
 
 
-class Lang(StrEnum):
-    """Label language."""
-
-    zh = "zh"
-    en = "en"
-
-
 class GroupBy(StrEnum):
     """What the point colours and the layer switch follow."""
 
@@ -46,51 +55,29 @@ class GroupBy(StrEnum):
 
 
 _EPILOG = (
-    EXIT_CODES_HELP + " Bad options (unknown layer, filter value, figure; Tianditu without a "
-    "key) exit 2. The page loads no script or stylesheet from the internet; only tiles other "
-    "than --tiles none come from their provider."
+    EXIT_CODES_HELP + " Bad options (unknown layer, filter value, zone, figure; Tianditu "
+    "without a key) exit 2. The page loads no script or stylesheet from the internet; only "
+    "tiles other than --tiles none come from their provider."
 )
-
-ListOpt = Annotated[list[str] | None, typer.Option()]
-
-
-def _layers(layer: str) -> tuple[dict[str, Any], str]:
-    from geo.zones import builtin_layers, load_zone_layer
-
-    layers = builtin_layers()
-    if layer.endswith((".geojson", ".json")) or Path(layer).exists():
-        loaded = load_zone_layer(Path(layer))
-        layers[loaded.name] = loaded
-        return layers, loaded.name
-    return layers, layer
 
 
 @app.command("map", epilog=_EPILOG)
 @handle_errors
+@filter_options
 def map_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")],
     figure: Annotated[
         int | None,
         typer.Option(
-            help="One of the study's figures: 1 levels, 2 basic condition, "
-            "3 public & professional technology, 4 transformation & clusters (+363)."
+            help="One of the city's figures (Guangzhou: the study's 1 levels, 2 basic "
+            "condition, 3 public & professional technology, 4 transformation & clusters +363)."
         ),
     ] = None,
-    registry: Annotated[
-        Path | None, typer.Option("--registry", "-r", help="Registry GeoJSON (default: shipped).")
-    ] = None,
-    layer: Annotated[
-        str, typer.Option(help="Choropleth zone layer: districts, zones363 or a GeoJSON file.")
-    ] = "districts",
-    metric: Annotated[Metric, typer.Option(help="Choropleth metric.")] = Metric.count_,
-    type_: Annotated[
-        list[str] | None, typer.Option("--type", help="Platform type code(s); repeatable.")
-    ] = None,
-    field: Annotated[list[str] | None, typer.Option(help="Field code(s).")] = None,
-    level: Annotated[list[str] | None, typer.Option(help="Level code(s).")] = None,
-    stage: Annotated[list[str] | None, typer.Option(help="Service-chain stage code(s).")] = None,
-    district: Annotated[list[str] | None, typer.Option(help="District adcode(s).")] = None,
-    lang: Annotated[Lang, typer.Option(help="Label language.")] = Lang.zh,
+    city: CityOpt = None,
+    store: StoreOpt = None,
+    layer: LayerOpt = "districts",
+    metric: Annotated[Metric | None, typer.Option(help="Choropleth metric [count].")] = None,
+    lang: LangOpt = Lang.zh,
     tiles: Annotated[Tiles, typer.Option(help="Basemap; none is fully offline.")] = Tiles.none,
     tianditu_key: Annotated[
         str | None,
@@ -109,6 +96,7 @@ def map_command(
             "instead of inlining them; default: one standalone file."
         ),
     ] = None,
+    flt: PlatformFilter | None = None,
 ) -> None:
     """Write an interactive map of the platforms as an HTML page that works offline.
 
@@ -116,21 +104,22 @@ def map_command(
     emailed or opened from a USB stick on an intranet.
     """
     from geo.errors import MapOptionError, UnknownZoneLayerError
-    from geo.filters import FilterError, PlatformFilter
     from geo.maps import build_map, render_html
-    from geo.registry import load_registry
 
+    the_city = city_of(city)
+    layers = layers_of(the_city)
+    # a figure draws its own layer unless --layer names another one
+    layer_name = None if figure is not None and layer == "districts" else layer
+    layer_name = layer_name and with_layer(the_city, layer_name, layers)
+    checked_zones(flt, layers)
+    platforms = platforms_of(store)
     try:
-        flt = PlatformFilter.from_params(
-            type=type_, field=field, level=level, stage=stage, district=district
-        )
-        layers, layer_name = _layers(layer)
-        platforms = load_registry(registry)
         with typer.progressbar(length=2, label="building map", file=None) as bar:
             m = build_map(
-                platforms, layers, layer=layer_name, metric=metric.value, filter=flt,
-                lang=lang.value, tiles=tiles.value, cluster=cluster, heat=heat, figure=figure,
-                title=title, group_by=group_by.value, tianditu_key=tianditu_key,
+                platforms, layers, city=the_city, layer=layer_name,
+                metric=metric.value if metric else None, filter=flt, lang=lang.value,
+                tiles=tiles.value, cluster=cluster, heat=heat, figure=figure, title=title,
+                group_by=group_by.value, tianditu_key=tianditu_key,
             )  # fmt: skip
             bar.update(1)
             html = render_html(
@@ -139,7 +128,7 @@ def map_command(
                 asset_url_prefix=asset_url_prefix or "/assets/",
             )
             bar.update(1)
-    except (FilterError, UnknownZoneLayerError, MapOptionError) as exc:
+    except (UnknownZoneLayerError, MapOptionError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(html, encoding="utf-8")

@@ -6,12 +6,14 @@ than host, port and workers come from ``BIOMAP_*`` environment variables (api/se
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
 from geo.cli import app
 from geo.cli._common import EXIT_CODES_HELP, EXIT_ERROR, EXIT_USAGE, handle_errors
+from geo.cli._options import CityOpt, StoreOpt
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -31,11 +33,14 @@ def serve(
     log_level: Annotated[
         str | None, typer.Option(help="critical, error, warning, info or debug.")
     ] = None,
+    city: CityOpt = None,
+    store: StoreOpt = None,
 ) -> None:
     """Serve the API (OGC API - Features, density, locate, nearest, maps) on the shipped data.
 
     Open http://127.0.0.1:8000/?f=html for the landing page, /docs for the API docs.
-    Configure the registry and extra layers with BIOMAP_REGISTRY and BIOMAP_LAYERS.
+    Configure the city, registry store and extra layers with --city/BIOMAP_CITY,
+    --store/BIOMAP_STORE and BIOMAP_LAYERS.
     """
     import uvicorn
     from pydantic import ValidationError as SettingsError
@@ -43,10 +48,17 @@ def serve(
     from api.settings import Settings
 
     try:
-        settings = Settings()
+        settings = Settings(**{k: v for k, v in {"city": city, "store": store}.items() if v})
+        if city or store:  # the workers read BIOMAP_* (uvicorn's factory takes no arguments)
+            os.environ.update(
+                {f"BIOMAP_{k.upper()}": v for k, v in {"city": city, "store": store}.items() if v}
+            )
     except SettingsError as exc:
         typer.echo(f"error: invalid BIOMAP_* settings:\n{exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
+    from geo.cities import read_profile
+
+    read_profile(settings.city)  # an unknown city is a clear error (exit 3), not a traceback
     config = {
         "host": host or settings.host,
         "port": port or settings.port,

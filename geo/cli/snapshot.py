@@ -5,24 +5,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from geo.cli import app
 from geo.cli._common import EXIT_CODES_HELP, handle_errors
+from geo.cli._options import (
+    CityOpt,
+    Lang,
+    LangOpt,
+    LayerOpt,
+    StoreOpt,
+    checked_zones,
+    city_of,
+    filter_options,
+    layers_of,
+    platforms_of,
+    with_layer,
+)
+
+if TYPE_CHECKING:
+    from geo.filters import PlatformFilter
 
 _EPILOG = (
     EXIT_CODES_HELP + " An unknown layer, filter value, page, format or metric exits 2; a "
     "missing CJK font or registry exits 3 with the fix."
 )
-
-
-class Lang(StrEnum):
-    """Label language."""
-
-    zh = "zh"
-    en = "en"
 
 
 class Page(StrEnum):
@@ -33,10 +42,6 @@ class Page(StrEnum):
     slide_16x9 = "slide-16x9"
 
 
-RegistryOpt = Annotated[
-    Path | None, typer.Option("--registry", "-r", help="Registry GeoJSON (default: shipped).")
-]
-CodesOpt = Annotated[list[str] | None, typer.Option(help="Code(s); repeat or comma-separate.")]
 PageOpt = Annotated[Page, typer.Option(help="Page preset.")]
 
 
@@ -49,17 +54,6 @@ def _usage(func: Callable[[], Any]) -> Any:
         return func()
     except (SnapshotError, FilterError, UnknownZoneLayerError) as exc:
         raise typer.BadParameter(str(exc)) from exc
-
-
-def _layers(*names: str | None) -> dict[str, Any]:
-    """The built-in layers plus any named by a GeoJSON path (keyed by the path given)."""
-    from geo.zones import builtin_layers, load_zone_layer
-
-    layers = builtin_layers()
-    for name in names:
-        if name and name not in layers and name.endswith((".geojson", ".json")):
-            layers[name] = load_zone_layer(Path(name), name=name)
-    return layers
 
 
 def _format_of(output: Path, fmt: str | None) -> str:
@@ -76,29 +70,17 @@ def _format_of(output: Path, fmt: str | None) -> str:
 
 @app.command(epilog=_EPILOG)
 @handle_errors
+@filter_options
 def snapshot(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.png/.svg/.pdf).")],
-    registry: RegistryOpt = None,
-    layer: Annotated[
-        str, typer.Option("--layer", "-l", help="districts, zones363, or a GeoJSON file.")
-    ] = "districts",
+    city: CityOpt = None,
+    store: StoreOpt = None,
+    layer: LayerOpt = "districts",
     metric: Annotated[
         str,
         typer.Option(help="count, share, per_km2, per_100k, lq_area or lq_population."),
     ] = "count",
-    type_: Annotated[
-        list[str] | None, typer.Option("--type", help="Platform type code(s).")
-    ] = None,
-    sub_kind: CodesOpt = None,
-    field: CodesOpt = None,
-    level: CodesOpt = None,
-    stage: CodesOpt = None,
-    district: Annotated[list[str] | None, typer.Option(help="District adcode(s).")] = None,
-    established_max: Annotated[
-        int | None, typer.Option(help="Only platforms established by this year.")
-    ] = None,
-    q: Annotated[str | None, typer.Option(help="Name or host contains this text.")] = None,
-    lang: Annotated[Lang, typer.Option(help="zh (default) or en.")] = Lang.zh,
+    lang: LangOpt = Lang.zh,
     page: PageOpt = Page.a4_landscape,
     dpi: Annotated[int, typer.Option(help="PNG resolution: 150 screen, 300 print.")] = 150,
     fmt: Annotated[
@@ -109,32 +91,30 @@ def snapshot(
         str, typer.Option(help="Colour dots by type, level, sub_kind or supporting_unit.")
     ] = "type",
     overlay: Annotated[
-        str | None, typer.Option(help="Layer drawn on top as outlines, e.g. zones363.")
+        str | None,
+        typer.Option(help="Layer drawn on top as outlines, e.g. zones363, or a GeoJSON file."),
     ] = None,
+    flt: PlatformFilter | None = None,
 ) -> None:
     """Write one print-quality static map (title, legend, scale bar, north arrow, inset).
 
     Example: biomap snapshot --type basic_condition --lang en --dpi 300 -o fig.png
     """
     from geo._io import write_atomic
-    from geo.filters import PlatformFilter
-    from geo.registry import load_registry
     from geo.snapshot import render_snapshot
 
     kind = _format_of(output, fmt)
-    flt = _usage(
-        lambda: PlatformFilter.from_params(
-            type=type_, sub_kind=sub_kind, field=field, level=level, stage=stage,
-            district=district, established_max=established_max, q=q,
-        )
-    )  # fmt: skip
-    platforms = load_registry(registry)
-    layers = _layers(layer, overlay)
+    the_city = city_of(city)
+    layers = layers_of(the_city)
+    layer_name = with_layer(the_city, layer, layers)
+    overlay_name = with_layer(the_city, overlay, layers) if overlay else None
+    checked_zones(flt, layers)
+    platforms = platforms_of(store)
     data = _usage(
         lambda: render_snapshot(
-            platforms, layers, layer=layer, metric=metric, filter=flt, lang=lang.value,
-            page=page.value, dpi=dpi, fmt=kind, title=title, points_by=points_by,
-            overlay=overlay,
+            platforms, layers, city=the_city, layer=layer_name, metric=metric, filter=flt,
+            lang=lang.value, page=page.value, dpi=dpi, fmt=kind, title=title,
+            points_by=points_by, overlay=overlay_name,
         )
     )  # fmt: skip
     write_atomic(output, data)
@@ -145,7 +125,8 @@ def snapshot(
 @handle_errors
 def figures(
     outdir: Annotated[Path, typer.Argument(help="Folder to write the figures into.")],
-    registry: RegistryOpt = None,
+    city: CityOpt = None,
+    store: StoreOpt = None,
     lang: Annotated[
         list[Lang] | None, typer.Option(help="Language(s); default both zh and en.")
     ] = None,
@@ -154,27 +135,26 @@ def figures(
         typer.Option(
             "--format",
             "-f",
-            help="png, svg, pdf, html (repeatable). Default: png and svg, plus html when the "
-            "interactive maps are installed.",
+            help="png, svg, pdf, html (repeatable). Default: png, svg and html.",
         ),
     ] = None,
     page: PageOpt = Page.a4_landscape,
     dpi: Annotated[int, typer.Option(help="PNG resolution (300 for print).")] = 300,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
 ) -> None:
-    """Write the study's Figures 1-4 (by level; basic condition; public and professional
-    technology; transformation and industrialization clusters with the "363 layout") in both
-    languages, plus an index.html that links them.
+    """Write the city's figures (Guangzhou: the study's Figures 1-4: by level; basic
+    condition; public and professional technology; transformation and industrialization
+    clusters with the "363 layout") in both languages, plus an index.html that links them.
     """
     from tqdm import tqdm
 
-    from geo.registry import load_registry
-    from geo.snapshot import html_maps_available, write_figures
+    from geo.snapshot import write_figures
 
-    formats = tuple(fmt) if fmt else ("png", "svg", *(("html",) if html_maps_available() else ()))
+    formats = tuple(fmt) if fmt else ("png", "svg", "html")
     langs = tuple(x.value for x in lang) if lang else ("zh", "en")
-    platforms = load_registry(registry)
-    layers = _layers()
+    the_city = city_of(city)
+    platforms = platforms_of(store)
+    layers = layers_of(the_city)
     bar = tqdm(total=None, unit="file", disable=quiet, desc="figures", leave=False)
 
     def progress(done: int, total: int, path: Path) -> None:
@@ -185,16 +165,12 @@ def figures(
     try:
         paths = _usage(
             lambda: write_figures(
-                outdir, platforms, layers, langs=langs, formats=formats, progress=progress,
-                page=page.value, dpi=dpi,
+                outdir, platforms, layers, city=the_city, langs=langs, formats=formats,
+                progress=progress, page=page.value, dpi=dpi,
             )
         )  # fmt: skip
     finally:
         bar.close()
     for path in paths:
         typer.echo(str(path))
-    if not fmt and "html" not in formats:
-        typer.echo(
-            "note: no HTML versions (the interactive maps, geo.maps, are not installed)", err=True
-        )
     typer.echo(f"wrote {len(paths)} files to {outdir}")

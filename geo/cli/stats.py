@@ -7,14 +7,27 @@ import json
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pandas as pd
 import typer
 
 from geo.cli import app
 from geo.cli._common import EXIT_CODES_HELP, EXIT_PROBLEMS, handle_errors
+from geo.cli._options import (
+    CityOpt,
+    Lang,
+    LangOpt,
+    LayerOpt,
+    StoreOpt,
+    city_of,
+    filter_options,
+    layer_of,
+    platforms_of,
+)
+
+if TYPE_CHECKING:
+    from geo.filters import PlatformFilter
 
 stats_app = typer.Typer(
     name="stats",
@@ -37,72 +50,26 @@ class Fmt(StrEnum):
     csv = "csv"
 
 
-class Lang(StrEnum):
-    """Label language."""
-
-    zh = "zh"
-    en = "en"
-
-
-RegistryOpt = Annotated[
-    Path | None, typer.Option("--registry", "-r", help="Registry GeoJSON (default: shipped).")
-]
-LayerOpt = Annotated[
-    str,
-    typer.Option("--layer", "-l", help="Zone layer: districts, zones363, or a GeoJSON file path."),
-]
 FormatOpt = Annotated[Fmt, typer.Option("--format", "-f", help="table, json or csv.")]
-LangOpt = Annotated[Lang, typer.Option(help="Label language: zh (default) or en.")]
 BasisOpt = Annotated[
     str,
     typer.Option(
         "--district-basis",
-        help="On the districts layer, count Bio-Island under Haizhu (administrative) or "
-        "Huangpu (managing).",
+        help="On the districts layer, count platforms in a management area under their "
+        "administrative unit (administrative) or under the managing one (managing).",
     ),
 ]
-ListOpt = Annotated[list[str] | None, typer.Option(help="Code(s); repeat or comma-separate.")]
-TypeOpt = Annotated[
-    list[str] | None,
-    typer.Option("--type", help="Platform type code(s); repeat or comma-separate."),
-]
-YearOpt = Annotated[
-    int | None,
-    typer.Option(help="Only platforms established in or before this year (unknown kept)."),
-]
-
-
-def _filter(**params: Any) -> Any:
-    from geo.filters import PlatformFilter
-
-    return PlatformFilter.from_params(**{k: v for k, v in params.items() if v})
 
 
 def _usage(func: Callable[[], Any]) -> Any:
-    """Run ``func``; turn bad layer/filter/option errors into a usage error (exit 2)."""
-    from geo.chain import ChainOptionError
-    from geo.density import DistrictBasisError
-    from geo.errors import UnknownZoneLayerError
+    """Run ``func``; turn bad filter/option errors into a usage error (exit 2)."""
     from geo.filters import FilterError
+    from geo.stats import ChainOptionError, DistrictBasisError
 
     try:
         return func()
-    except (FilterError, UnknownZoneLayerError, ChainOptionError, DistrictBasisError) as exc:
+    except (FilterError, ChainOptionError, DistrictBasisError) as exc:
         raise typer.BadParameter(str(exc)) from exc
-
-
-def _layer(name: str) -> Any:
-    from geo.zones import builtin_layers, get_layer, load_zone_layer
-
-    if name.endswith((".geojson", ".json")) or Path(name).exists():
-        return load_zone_layer(Path(name))
-    return get_layer(builtin_layers(), name)
-
-
-def _platforms(registry: Path | None) -> Any:
-    from geo.registry import load_registry
-
-    return load_registry(registry)
 
 
 def _echo_frame(frame: pd.DataFrame, fmt: Fmt) -> None:
@@ -130,40 +97,32 @@ def _json_default(value: Any) -> Any:
 
 @stats_app.command(epilog=_EPILOG)
 @handle_errors
+@filter_options
 def density(
     layer: LayerOpt = "districts",
     fmt: FormatOpt = Fmt.table,
     lang: LangOpt = Lang.zh,
     district_basis: BasisOpt = "administrative",
-    registry: RegistryOpt = None,
-    ptype: TypeOpt = None,
-    sub_kind: ListOpt = None,
-    field: ListOpt = None,
-    level: ListOpt = None,
-    stage: ListOpt = None,
-    supporting_unit: ListOpt = None,
-    established_max: YearOpt = None,
+    store: StoreOpt = None,
+    city: CityOpt = None,
+    flt: PlatformFilter | None = None,
 ) -> None:
     """Platforms per zone: count, share, area, per km², per 100k residents, location quotients.
 
     Denominators are printed with the table; zones without a population or geometry get null
     rates with the reason in the note column.
     """
-    from geo.density import density_table
+    from geo.stats.density import density_table
 
+    where = city_of(city)
+    layers = where.zone_layers()
+    _usage(lambda: flt.check_zones(layers))
     result = _usage(
         lambda: density_table(
-            _platforms(registry),
-            _layer(layer),
-            filter=_filter(
-                type=ptype,
-                sub_kind=sub_kind,
-                field=field,
-                level=level,
-                stage=stage,
-                supporting_unit=supporting_unit,
-                established_max=established_max,
-            ),
+            platforms_of(store),
+            layer_of(where, layer, layers),
+            city=where,
+            filter=flt,
             district_basis=district_basis,  # type: ignore[arg-type]
         )
     )
@@ -186,6 +145,7 @@ def density(
 
 @stats_app.command(epilog=_EPILOG)
 @handle_errors
+@filter_options
 def chain(
     layer: LayerOpt = "districts",
     dimension: Annotated[
@@ -198,30 +158,27 @@ def chain(
     fmt: FormatOpt = Fmt.table,
     lang: LangOpt = Lang.zh,
     district_basis: BasisOpt = "administrative",
-    registry: RegistryOpt = None,
-    ptype: TypeOpt = None,
-    level: ListOpt = None,
-    supporting_unit: ListOpt = None,
-    established_max: YearOpt = None,
+    store: StoreOpt = None,
+    city: CityOpt = None,
+    flt: PlatformFilter | None = None,
 ) -> None:
     """Zone x service-chain stage (x type) matrix, or (--gaps) the absent stages per zone.
 
     Zones without a geometry (location unknown) cannot hold platforms and are listed apart,
     not as gaps. A platform serving several stages counts once in each.
     """
-    from geo.chain import chain_gaps, chain_matrix, chain_report, unlocated_zones
+    from geo.stats.chain import chain_gaps, chain_matrix, chain_report, unlocated_zones
 
+    where = city_of(city)
+    layers = where.zone_layers()
+    _usage(lambda: flt.check_zones(layers))
     args = {
+        "city": where,
         "dimension": dimension,
-        "filter": _usage(
-            lambda: _filter(
-                type=ptype, level=level, supporting_unit=supporting_unit,
-                established_max=established_max,
-            )
-        ),
+        "filter": flt,
         "district_basis": district_basis,
-    }  # fmt: skip
-    platforms, zone_layer = _platforms(registry), _usage(lambda: _layer(layer))
+    }
+    platforms, zone_layer = platforms_of(store), layer_of(where, layer, layers)
     if fmt is Fmt.json:
         _echo_json(_usage(lambda: chain_report(platforms, zone_layer, rank_by=rank_by, **args)))  # type: ignore[arg-type]
         return
@@ -247,6 +204,7 @@ _METHODS = ("all", "ann", "ripley", "kde", "hotspots")
 
 @stats_app.command(epilog=_EPILOG)
 @handle_errors
+@filter_options
 def clustering(
     method: Annotated[
         str, typer.Option(help="all, ann (Clark-Evans), ripley (L), kde, hotspots (Gi*).")
@@ -261,16 +219,11 @@ def clustering(
     cell: Annotated[float, typer.Option(min=50, help="KDE cell size in metres.")] = 1000.0,
     resolution: Annotated[int, typer.Option(min=0, max=15, help="H3 resolution.")] = 7,
     permutations: Annotated[int, typer.Option(min=0, help="Gi* permutations.")] = 999,
-    registry: RegistryOpt = None,
-    ptype: TypeOpt = None,
-    sub_kind: ListOpt = None,
-    field: ListOpt = None,
-    level: ListOpt = None,
-    stage: ListOpt = None,
-    supporting_unit: ListOpt = None,
-    established_max: YearOpt = None,
+    store: StoreOpt = None,
+    city: CityOpt = None,
+    flt: PlatformFilter | None = None,
 ) -> None:
-    """Clustering statistics over the city polygon, in metres (EPSG:4547).
+    """Clustering statistics over the city polygon, in metres (the city's metric CRS).
 
     Average Nearest Neighbor (Clark-Evans), Ripley's L with a CSR envelope simulated inside
     the city, Kernel Density and Hot Spot Analysis (Getis-Ord Gi*) on H3 hexagons. csv needs a
@@ -280,22 +233,19 @@ def clustering(
         raise typer.BadParameter(f"unknown method {method!r}; use one of {', '.join(_METHODS)}")
     if fmt is Fmt.csv and method == "all":
         raise typer.BadParameter("csv output needs a single --method (ann, ripley, kde, hotspots)")
-    flt = _usage(
-        lambda: _filter(
-            type=ptype, sub_kind=sub_kind, field=field, level=level, stage=stage,
-            supporting_unit=supporting_unit, established_max=established_max,
-        )
-    )  # fmt: skip
-    points = flt.apply(_platforms(registry))
+    where = city_of(city)
+    _usage(lambda: flt.check_zones(where.zone_layers()))
+    points = flt.apply(platforms_of(store))
     if fmt is Fmt.csv:
         _clustering_csv(
-            points, method, simulations, seed, bandwidth, cell, resolution, permutations
+            points, where, method, simulations, seed, bandwidth, cell, resolution, permutations
         )
         return
-    from geo.pointstats import METHODS, clustering_report
+    from geo.stats.clustering import METHODS, clustering_report
 
     report = clustering_report(
-        points, METHODS if method == "all" else (method,), n_simulations=simulations, seed=seed,
+        points, METHODS if method == "all" else (method,), city=where,
+        n_simulations=simulations, seed=seed,
         bandwidth_m=bandwidth, cell_m=cell, resolution=resolution, permutations=permutations,
         progress=_progress(),
     )  # fmt: skip
@@ -314,19 +264,19 @@ def clustering(
         raise typer.Exit(EXIT_PROBLEMS)
 
 
-def _clustering_csv(points: Any, method: str, *opts: Any) -> None:
-    from geo import pointstats as ps
+def _clustering_csv(points: Any, city: Any, method: str, *opts: Any) -> None:
     from geo.errors import InsufficientDataError
+    from geo.stats import clustering as ps
 
     simulations, seed, bandwidth, cell, resolution, permutations = opts
     calls: dict[str, Callable[[], Any]] = {
-        "ann": lambda: ps.clark_evans(points),
+        "ann": lambda: ps.clark_evans(points, city=city),
         "ripley": lambda: ps.ripley_l(
-            points, n_simulations=simulations, seed=seed, progress=_progress()
+            points, city=city, n_simulations=simulations, seed=seed, progress=_progress()
         ),
-        "kde": lambda: ps.kernel_density(points, bandwidth_m=bandwidth, cell_m=cell),
+        "kde": lambda: ps.kernel_density(points, city=city, bandwidth_m=bandwidth, cell_m=cell),
         "hotspots": lambda: ps.hex_hotspots(
-            points, resolution=resolution, permutations=permutations, seed=seed
+            points, city=city, resolution=resolution, permutations=permutations, seed=seed
         ),
     }
     try:

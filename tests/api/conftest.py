@@ -11,9 +11,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from geo.assign import assign_platforms
-from geo.registry import load_registry
-from geo.zones import builtin_layers
+from geo.store import load_registry
+from geo.zones.assign import assign_platforms
+
+#: The shipped city's zone layers, for parametrising tests (the `shipped_layers` fixture has them).
+SHIPPED_LAYERS = ["districts", "zones363"]
 
 
 def make_client(**settings: object) -> Iterator[TestClient]:
@@ -39,9 +41,9 @@ def app(client: TestClient) -> FastAPI:
 
 
 @pytest.fixture(scope="session")
-def registry() -> gpd.GeoDataFrame:
+def registry(city) -> gpd.GeoDataFrame:
     """The shipped registry assigned like the service does, for expected values."""
-    assigned, _ = assign_platforms(load_registry(), builtin_layers())
+    assigned, _ = assign_platforms(load_registry(), city)
     return assigned.reset_index(drop=True)
 
 

@@ -5,25 +5,24 @@ from __future__ import annotations
 import pytest
 
 from geo.crs import from_wgs84
-from geo.density import density_table
 from geo.filters import PlatformFilter
-from geo.zones import builtin_layers
+from geo.stats.density import density_table
 
 GEOJSON = "application/geo+json"
 
 
-def test_collections_list_platforms_and_every_zone_layer(client):
+def test_collections_list_platforms_and_every_zone_layer(client, shipped_layers):
     r = client.get("/collections")
     assert r.status_code == 200
     ids = [c["id"] for c in r.json()["collections"]]
-    assert ids == ["platforms", *builtin_layers()]
+    assert ids == ["platforms", *shipped_layers]
     for coll in r.json()["collections"]:
         assert {link["rel"] for link in coll["links"]} >= {"self", "items"}
 
 
-def test_zones363_says_it_is_provisional_and_has_unlocated_zones(client):
+def test_zones363_says_it_is_provisional_and_has_unlocated_zones(client, shipped_layers):
     info = client.get("/collections/zones363").json()
-    layer = builtin_layers()["zones363"]
+    layer = shipped_layers["zones363"]
     assert info["provisional"] is True
     missing = len(layer.zones) - len(layer.located)
     assert info["features_without_geometry"] == missing > 0
@@ -131,9 +130,12 @@ def test_one_item_and_unknown_item(client, registry):
 
 
 @pytest.mark.parametrize("params", [{}, {"type": "transformation_cluster"}, {"field": "drug_rnd"}])
-def test_district_items_carry_density_figures(client, registry, params):
+def test_district_items_carry_density_figures(client, registry, city, shipped_layers, params):
     expected = density_table(
-        registry, builtin_layers()["districts"], filter=PlatformFilter.from_params(**params)
+        registry,
+        shipped_layers["districts"],
+        filter=PlatformFilter.from_params(**params),
+        city=city,
     ).table.set_index("zone_id")
     body = client.get("/collections/districts/items", params={**params, "limit": 100}).json()
     assert body["numberMatched"] == len(expected) == 11
@@ -145,8 +147,8 @@ def test_district_items_carry_density_figures(client, registry, params):
     )
 
 
-def test_zones363_items_keep_zones_without_geometry(client):
-    layer = builtin_layers()["zones363"]
+def test_zones363_items_keep_zones_without_geometry(client, shipped_layers):
+    layer = shipped_layers["zones363"]
     body = client.get("/collections/zones363/items?limit=100").json()
     assert body["numberMatched"] == len(layer.zones)
     nulls = [f["id"] for f in body["features"] if f["geometry"] is None]

@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.errors import ERROR_TABLE, status_for
 from api.settings import Settings
-from geo.errors import DataFileError, UnknownZoneLayerError
+from geo.errors import BiomapError, DataFileError, InsufficientDataError, UnknownZoneLayerError
+from geo.stats import ChainOptionError, DistrictBasisError, StatisticOptionError
 
 from .conftest import assert_problem
 
@@ -88,3 +89,59 @@ def test_error_table_looks_up_the_class_hierarchy():
     assert status_for(DataFileError("x"))[:3:2] == (503, False)
     assert status_for(KeyError("x"))[0] == 500
     assert all(400 <= status < 600 for status, _, _ in ERROR_TABLE.values())
+
+
+# -- every library error has its status ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "title"),
+    [
+        (ChainOptionError("unknown dimension 'colour'"), 400, "Invalid chain option"),
+        (DistrictBasisError("unknown district_basis 'tax'"), 400, "Invalid district basis"),
+        (StatisticOptionError("unknown method(s) ['tea leaves']"), 400, "Invalid statistic"),
+        (InsufficientDataError("ann needs at least 2 points, got 1"), 422, "Too few points"),
+    ],
+    ids=lambda v: type(v).__name__ if isinstance(v, Exception) else None,
+)
+def test_statistics_errors_are_problems_with_their_status(error, status, title):
+    app = create_app(Settings())
+
+    async def fail() -> None:
+        raise error
+
+    app.add_api_route("/fail", fail)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        body = assert_problem(c.get("/fail"), status)
+    assert body["title"] == title
+    assert body["detail"] == str(error)  # the library's message reaches the client
+
+
+def test_too_few_points_for_one_statistic_is_a_422_from_the_route(client):
+    none = {"q": "no platform is called this"}
+    body = assert_problem(client.get("/stats/clustering", params={"method": "ann", **none}), 422)
+    assert body["title"] == "Too few points"
+    # With every method asked for, the same problem is listed, not raised.
+    every = client.get("/stats/clustering", params={"simulations": 0, "permutations": 0, **none})
+    assert every.status_code == 200
+    assert every.json()["problems"]["ann"] == body["detail"]
+
+
+def test_every_library_error_class_has_its_own_row():
+    import geo.cities
+    import geo.geocoding
+    import geo.ingest
+    import geo.maps
+    import geo.snapshot
+    import geo.store
+    import geo.zones  # noqa: F401  (import every package so every error class exists)
+
+    def subclasses(cls: type) -> list[type]:
+        return [s for c in cls.__subclasses__() for s in (c, *subclasses(c))]
+
+    unmapped = [
+        f"{cls.__module__}.{cls.__name__}"
+        for cls in subclasses(BiomapError)
+        if next(c for c in cls.__mro__ if c in ERROR_TABLE) is BiomapError
+    ]
+    assert not unmapped, f"add these to api.errors.ERROR_TABLE: {unmapped}"

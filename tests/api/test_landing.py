@@ -19,16 +19,18 @@ def test_landing_json_links_everything(client):
     ("query", "headers", "marker"),
     [
         ("?f=html", {}, "行政区"),
-        ("", {"Accept": "text/html,application/xhtml+xml"}, "广州生物医药"),
+        ("", {"Accept": "text/html,application/xhtml+xml"}, "广州市生物医药"),
         ("?f=html&lang=en", {}, "Density by district"),
     ],
 )
-def test_landing_html_for_people(client, query, headers, marker):
+def test_landing_html_for_people(client, shipped_layers, query, headers, marker):
     r = client.get("/" + query, headers=headers)
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
     html = r.text
     assert marker in html
+    for layer in shipped_layers:  # one density link per zone layer the city has
+        assert f"/stats/density?layer={layer}&amp;f=csv" in html
     for target in (
         "/maps",
         "/stats/density?layer=districts",

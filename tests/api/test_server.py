@@ -18,9 +18,10 @@ import httpx
 import pyogrio
 import pytest
 
-from geo.zones import builtin_layers
+from .conftest import SHIPPED_LAYERS
 
 MAX_LIMIT = 25
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:
@@ -44,6 +45,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         str(port),
         "--log-level",
         "warning",
+        # The shipped city and store, named explicitly: the options reach the workers.
+        "--city",
+        str(ROOT / "data" / "cities" / "guangzhou.toml"),
+        "--store",
+        str(ROOT / "data" / "platforms.geojson"),
     ]
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as sink:
@@ -84,10 +90,10 @@ def _oapif(server: str) -> str:
     return f"OAPIF:{server}"
 
 
-def test_gdal_lists_every_collection(server):
+def test_gdal_lists_every_collection(server, shipped_layers):
     assert "OAPIF" in pyogrio.list_drivers()
     names = [name for name, _ in pyogrio.list_layers(_oapif(server))]
-    assert names == ["platforms", *builtin_layers()]
+    assert names == ["platforms", *shipped_layers]
 
 
 def test_gdal_reads_every_platform(server, registry):
@@ -101,9 +107,9 @@ def test_gdal_reads_every_platform(server, registry):
     assert (got.y - want.y[got.index]).abs().max() < 1e-6
 
 
-@pytest.mark.parametrize("layer", list(builtin_layers()))
-def test_gdal_reads_zone_layers_with_their_density_figures(server, layer):
+@pytest.mark.parametrize("layer", SHIPPED_LAYERS)
+def test_gdal_reads_zone_layers_with_their_density_figures(server, shipped_layers, layer):
     gdf = pyogrio.read_dataframe(_oapif(server), layer=layer)
-    zones = builtin_layers()[layer].zones
+    zones = shipped_layers[layer].zones
     assert sorted(gdf["zone_id"]) == sorted(zones["zone_id"])
     assert {"count", "per_km2", "lq_area"} <= set(gdf.columns)

@@ -1,4 +1,4 @@
-"""/stats/density: JSON and CSV, the same numbers as geo.density.density_table."""
+"""/stats/density: JSON and CSV, the same numbers as geo.stats.density.density_table."""
 
 from __future__ import annotations
 
@@ -7,22 +7,24 @@ import io
 
 import pytest
 
-from geo.density import density_table
 from geo.filters import PlatformFilter
-from geo.zones import builtin_layers
+from geo.stats.density import density_table
+
+from .conftest import SHIPPED_LAYERS
 
 
-@pytest.mark.parametrize("layer", list(builtin_layers()))
+@pytest.mark.parametrize("layer", SHIPPED_LAYERS)
 @pytest.mark.parametrize("params", [{}, {"type": "public_technology"}, {"stage": "transformation"}])
-def test_density_json_matches_library(client, registry, layer, params):
+def test_density_json_matches_library(client, registry, shipped_layers, layer, params):
     flt = PlatformFilter.from_params(**params)
-    expected = density_table(registry, builtin_layers()[layer], filter=flt)
+    city = client.app.state.data.city
+    expected = density_table(registry, shipped_layers[layer], filter=flt, city=city)
     r = client.get("/stats/density", params={"layer": layer, **params})
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     body = r.json()
     assert body["layer"] == layer
-    assert body["provisional"] == builtin_layers()[layer].provisional
+    assert body["provisional"] == shipped_layers[layer].provisional
     assert [z["count"] for z in body["zones"]] == expected.table["count"].tolist()
     assert body["totals"]["count"] == int(flt.mask(registry).sum())
     assert set(body["denominators"]) >= {"per_km2", "per_100k", "lq_area"}
@@ -59,3 +61,7 @@ def test_density_managing_basis_moves_bio_island_to_huangpu(client):
     assert moved > 0
     assert count["m"]["440112"] - count["a"]["440112"] == moved
     assert managing["district_basis"] == "managing"
+
+
+def test_the_parametrised_layers_are_the_shipped_ones(shipped_layers):
+    assert list(shipped_layers) == SHIPPED_LAYERS

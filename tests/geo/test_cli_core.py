@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from geo.cli import app
-from geo.registry import REGISTRY_PATH
+from geo.store import DEFAULT_REGISTRY
 
 runner = CliRunner()
 
@@ -32,7 +32,7 @@ def test_validate_shipped_registry():
 
 def test_validate_bad_file_exit_1(tmp_path):
     path = tmp_path / "p.geojson"
-    data = json.loads(REGISTRY_PATH.read_text())
+    data = json.loads(DEFAULT_REGISTRY.read_text())
     data["features"][0]["properties"]["level"] = "galactic"
     path.write_text(json.dumps(data))
     result = runner.invoke(app, ["validate", "-r", str(path)])
@@ -48,7 +48,7 @@ def test_missing_registry_exit_3(tmp_path):
 
 def test_assign_reports_and_writes(tmp_path):
     path = tmp_path / "p.geojson"
-    shutil.copy(REGISTRY_PATH, path)
+    shutil.copy(DEFAULT_REGISTRY, path)
     result = runner.invoke(app, ["assign", "-r", str(path), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)

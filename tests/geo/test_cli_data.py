@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from geo import DATA_DIR
 from geo.cli import app
-from geo.registry import REGISTRY_PATH
+from geo.store import DEFAULT_REGISTRY
 
 runner = CliRunner()
 
@@ -49,7 +49,7 @@ def test_geocode_amap_without_key_exit_3(monkeypatch):
 
 def test_ingest_dry_run_and_report(tmp_path):
     registry = tmp_path / "p.geojson"
-    shutil.copy(REGISTRY_PATH, registry)
+    shutil.copy(DEFAULT_REGISTRY, registry)
     before = registry.read_bytes()
     report = tmp_path / "report.md"
     result = runner.invoke(

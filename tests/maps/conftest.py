@@ -12,7 +12,7 @@ SCRIPT_NAME = "</script><script>window.__pwned=1</script>"
 
 @pytest.fixture(scope="session")
 def registry() -> gpd.GeoDataFrame:
-    from geo.registry import load_registry
+    from geo.store import load_registry
 
     return load_registry()
 
@@ -35,7 +35,5 @@ def hostile(registry: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 @pytest.fixture(scope="session")
-def layers():
-    from geo.zones import builtin_layers
-
-    return builtin_layers()
+def layers(shipped_layers):
+    return shipped_layers

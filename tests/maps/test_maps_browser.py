@@ -103,15 +103,15 @@ def visit(browser: Browser, url: str) -> Visit:
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory, hostile, layers) -> dict[str, tuple[Path, int]]:
+def pages(tmp_path_factory, hostile, layers, city) -> dict[str, tuple[Path, int]]:
     """Every preset in both languages plus a default map, written as standalone files."""
     out = tmp_path_factory.mktemp("maps")
     built = {}
     for n in (1, 2, 3, 4):
         for lang in ("zh", "en"):
-            m = maps.figure_map(n, hostile, layers, lang=lang)
+            m = maps.figure_map(n, hostile, layers, city=city, lang=lang)
             built[f"fig{n}-{lang}"] = m
-    built["default-zh"] = maps.build_map(hostile, layers)
+    built["default-zh"] = maps.build_map(hostile, layers, city=city)
     result = {}
     for key, m in built.items():
         path = out / f"{key}.html"
@@ -189,13 +189,13 @@ def test_heat_layer_toggles(browser, pages):
 
 
 @pytest.fixture(scope="module")
-def asset_server(tmp_path_factory, hostile, layers):
+def asset_server(tmp_path_factory, hostile, layers, city):
     """Serve the assets under /assets/ and one url-mode page on 127.0.0.1 (like the API)."""
     root = tmp_path_factory.mktemp("served")
     for rel, src in maps.asset_files().items():
         (root / "assets" / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, root / "assets" / rel)
-    m = maps.build_map(hostile, layers, lang="en", heat=True)
+    m = maps.build_map(hostile, layers, city=city, lang="en", heat=True)
     (root / "map.html").write_text(maps.render_html(m, assets="url"), encoding="utf-8")
     handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -224,10 +224,11 @@ def test_url_mode_loads_assets_from_local_server(browser, asset_server, hostile)
         v.page.close()
 
 
-def test_amap_only_tile_requests_leave(browser, tmp_path, registry, layers):
+def test_amap_only_tile_requests_leave(browser, tmp_path, registry, layers, city):
     path = tmp_path / "amap.html"
     path.write_text(
-        maps.render_html(maps.build_map(registry, layers, tiles="amap")), encoding="utf-8"
+        maps.render_html(maps.build_map(registry, layers, city=city, tiles="amap")),
+        encoding="utf-8",
     )
     v = visit(browser, path.as_uri())
     try:
@@ -238,7 +239,7 @@ def test_amap_only_tile_requests_leave(browser, tmp_path, registry, layers):
         v.page.close()
 
 
-def test_large_payload_is_packed_and_still_draws(browser, tmp_path, registry, layers):
+def test_large_payload_is_packed_and_still_draws(browser, tmp_path, registry, layers, city):
     import numpy as np
 
     rng = np.random.default_rng(1)
@@ -250,7 +251,7 @@ def test_large_payload_is_packed_and_still_draws(browser, tmp_path, registry, la
     x = many.geometry.x.to_numpy() + rng.normal(0, 0.01, len(many))
     y = many.geometry.y.to_numpy() + rng.normal(0, 0.01, len(many))
     many = many.set_geometry(shapely.points(x, y))
-    html = maps.render_html(maps.build_map(many, layers))
+    html = maps.render_html(maps.build_map(many, layers, city=city))
     assert '"pointsGz":"' in html
     path = tmp_path / "many.html"
     path.write_text(html, encoding="utf-8")

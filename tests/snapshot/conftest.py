@@ -9,7 +9,7 @@ from geo.filters import PlatformFilter
 
 @pytest.fixture(scope="session")
 def platforms():
-    from geo.registry import load_registry
+    from geo.store import load_registry
 
     return load_registry()
 
@@ -20,13 +20,14 @@ def layers(shipped_layers):
 
 
 @pytest.fixture(scope="session")
-def fig4_en(platforms, layers):
+def fig4_en(platforms, layers, city):
     """Figure 4 (transformation clusters + the provisional 363 zones), English, A4 landscape."""
     from geo.snapshot import snapshot_figure
 
     return snapshot_figure(
         platforms,
         layers,
+        city=city,
         filter=PlatformFilter(type=("transformation_cluster",)),
         lang="en",
         points_by="sub_kind",
@@ -36,8 +37,8 @@ def fig4_en(platforms, layers):
 
 
 @pytest.fixture(scope="session")
-def level_zh(platforms, layers):
+def level_zh(platforms, layers, city):
     """All platforms by level, Chinese, A4 landscape."""
     from geo.snapshot import snapshot_figure
 
-    return snapshot_figure(platforms, layers, points_by="level", title="按级别测试图")
+    return snapshot_figure(platforms, layers, city=city, points_by="level", title="按级别测试图")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 
@@ -11,7 +12,8 @@ from typer.testing import CliRunner
 
 from geo.cli import app
 from geo.errors import SnapshotError
-from geo.snapshot import PAGES, html_maps_available, write_figures
+from geo.filters import PlatformFilter
+from geo.snapshot import PAGES, write_figures
 
 runner = CliRunner()
 
@@ -77,65 +79,77 @@ def test_figures_command(tmp_path):
     assert "Figure 4. Achievement transformation" in index
 
 
-def test_write_figures_progress_and_index_are_deterministic(tmp_path, platforms, layers):
+def test_write_figures_progress_and_index_are_deterministic(tmp_path, platforms, layers, city):
     seen = []
     paths = write_figures(
         tmp_path / "a",
         platforms,
         layers,
+        city=city,
         langs=("zh",),
         formats=("svg",),
         progress=lambda done, total, path: seen.append((done, total, path.name)),
     )
     assert [p.name for p in paths] == [*(f"figure{n}_zh.svg" for n in range(1, 5)), "index.html"]
     assert seen == [(i + 1, 5, p.name) for i, p in enumerate(paths)]
-    again = write_figures(tmp_path / "b", platforms, layers, langs=("zh",), formats=("svg",))
+    again = write_figures(
+        tmp_path / "b", platforms, layers, city=city, langs=("zh",), formats=("svg",)
+    )
     for p, q in zip(paths, again, strict=True):
         assert p.read_bytes() == q.read_bytes(), p.name
     svg = paths[3].read_text(encoding="utf-8")
     assert "图4 成果转化服务与产业化集群平台分布" in svg  # the title, as an SVG comment
 
 
-def test_write_figures_rejects_unknown_format(tmp_path, platforms, layers):
+def test_write_figures_rejects_unknown_format(tmp_path, platforms, layers, city):
     with pytest.raises(SnapshotError, match="unknown format 'gif'"):
-        write_figures(tmp_path, platforms, layers, formats=("gif",))
+        write_figures(tmp_path, platforms, layers, city=city, formats=("gif",))
     assert not any(tmp_path.iterdir())
 
 
-def test_html_versions_follow_the_interactive_maps(tmp_path, platforms, layers):
-    """With geo.maps installed, html writes the interactive figure; without, a clear error."""
-    if html_maps_available():
-        from geo import maps
-
-        paths = write_figures(tmp_path, platforms, layers, langs=("en",), formats=("html",))
-        page = paths[0].read_text(encoding="utf-8")
-        assert paths[0].name == "figure1_en.html"
-        assert "leaflet" in page.lower()
-        assert "://unpkg" not in page
-        assert maps.FIGURES[1].filter == {"level": ("national", "provincial", "municipal")}
-    else:
-        with pytest.raises(SnapshotError, match=r"geo\.maps"):
-            write_figures(tmp_path, platforms, layers, formats=("html",))
+def test_html_versions_are_the_interactive_figures(tmp_path, platforms, layers, city):
+    paths = write_figures(tmp_path, platforms, layers, city=city, langs=("en",), formats=("html",))
+    page = paths[0].read_text(encoding="utf-8")
+    assert paths[0].name == "figure1_en.html"
+    assert "leaflet" in page.lower()
+    assert "://unpkg" not in page
+    assert city.figures[0].title_en in page
 
 
-def test_figure_specs_match_the_interactive_maps():
-    """Static and interactive Figures 1-4 must show the same platforms under the same titles."""
-    from geo._snapshot_figures import FIGURES
+def test_figures_come_from_the_city_profile(city, platforms, layers):
+    """Static and interactive figures are the profile's presets: same platforms, same titles."""
+    import geo.maps
+    import geo.snapshot
+    from geo.maps._layers import BiomapSetup
 
+    assert not hasattr(geo.maps, "FIGURES")
+    assert "FIGURES" not in geo.maps.__all__
+    assert "CENTRAL_DISTRICTS" not in geo.snapshot.__all__
     expected_filters = [
         {"level": ("national", "provincial", "municipal")},
         {"type": ("basic_condition",)},
         {"type": ("public_technology",)},
         {"type": ("transformation_cluster",)},
     ]
-    for spec, flt in zip(FIGURES, expected_filters, strict=True):
-        assert {k: v for k, v in vars(spec.filter).items() if v} == flt
-    assert FIGURES[3].overlay == "zones363"
-    if html_maps_available():
-        from geo import maps
-
-        for spec in FIGURES:
-            preset = maps.FIGURES[spec.number]
-            assert preset.title_zh.replace("(", "（").replace(")", "）") == spec.title_zh
-            assert preset.title_en == spec.title_en
-            assert preset.filter == {k: v for k, v in vars(spec.filter).items() if v}
+    assert [f.number for f in city.figures] == [1, 2, 3, 4]
+    assert [dict(f.filter) for f in city.figures] == expected_filters
+    assert city.figures[3].overlay == "zones363"
+    assert city.figures[3].title_zh == "图4 成果转化服务与产业化集群平台分布（含“363”布局）"
+    for spec in city.figures:
+        for lang in ("zh", "en"):
+            m = geo.maps.figure_map(spec.number, platforms, layers, city=city, lang=lang)
+            setup = next(c for c in m._children.values() if isinstance(c, BiomapSetup))
+            panel = next(p for p in setup.config["panels"] if p["className"] == "biomap-title")
+            map_title = panel["html"].split("<small>")[0]
+            snap = geo.snapshot.snapshot_figure(
+                platforms,
+                layers,
+                city=city,
+                filter=PlatformFilter(**spec.filter),
+                lang=lang,
+                title=spec.title(lang),
+                points_by=spec.points_by,
+                overlay=spec.overlay,
+            )
+            assert html.unescape(map_title) == snap.title.get_text() == spec.title(lang)
+            assert setup.config["points"]["n"] == snap.shown

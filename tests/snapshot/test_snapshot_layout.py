@@ -7,10 +7,10 @@ import pytest
 from matplotlib.collections import PatchCollection
 from pyproj import Proj, Transformer
 
-from geo._snapshot_text import count_approximate
-from geo.crs import METRIC_CRS, WGS84, haversine_m
+from geo.crs import WGS84, haversine_m
 from geo.filters import PlatformFilter
-from geo.snapshot import CENTRAL_DISTRICTS, PAGES, snapshot_figure
+from geo.snapshot import PAGES, snapshot_figure
+from geo.snapshot._text import count_approximate
 
 
 def _texts(snap) -> list[str]:
@@ -50,7 +50,7 @@ def test_choropleth_classes_match_the_density_table(level_zh):
     assert top.split("–")[-1] == str(table["count"].max())
 
 
-def test_scale_bar_matches_ground_distance(level_zh):
+def test_scale_bar_matches_ground_distance(level_zh, city):
     """The bar's ends, taken back to WGS84, are as far apart on the ground as it says."""
     for name, ax in (("map", level_zh.map_ax), ("inset", level_zh.inset_ax)):
         bar = level_zh.scale_bars[name]
@@ -59,25 +59,27 @@ def test_scale_bar_matches_ground_distance(level_zh):
         x1 = max(r.get_x() + r.get_width() for r in rects)
         y = rects[0].get_y()
         assert x1 - x0 == pytest.approx(bar.length_m)
-        to_geo = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
+        to_geo = Transformer.from_crs(city.metric_crs, WGS84, always_xy=True)
         (lon0, lon1), (lat0, lat1) = to_geo.transform([x0, x1], [y, y])
         ground = float(haversine_m(lon0, lat0, lon1, lat1))
         assert ground == pytest.approx(bar.length_m, rel=0.005)
     assert level_zh.scale_bars["map"].label == "25 公里"
 
 
-def test_north_arrow_points_to_true_north(level_zh):
+def test_north_arrow_points_to_true_north(level_zh, city):
     ax = level_zh.map_ax
     x, y = np.mean(ax.get_xlim()), np.mean(ax.get_ylim())
-    lon, lat = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True).transform(x, y)
-    convergence = Proj(METRIC_CRS).get_factors(lon, lat).meridian_convergence
+    lon, lat = Transformer.from_crs(city.metric_crs, WGS84, always_xy=True).transform(x, y)
+    convergence = Proj(city.metric_crs).get_factors(lon, lat).meridian_convergence
     assert level_zh.north_angle == pytest.approx(convergence, abs=0.01)
     assert any(a.get_gid() == "northarrow" for a in ax.artists)
 
 
-def test_inset_covers_the_central_districts(level_zh, layers):
+def test_inset_covers_the_central_districts(level_zh, layers, city):
     central = layers["districts"].zones
-    central = central[central["zone_id"].isin(CENTRAL_DISTRICTS)].to_crs(METRIC_CRS)
+    central = central[central["zone_id"].isin(city.profile.snapshot.inset_units)].to_crs(
+        city.metric_crs
+    )
     x0, y0, x1, y1 = central.total_bounds
     ix, iy = level_zh.inset_ax.get_xlim(), level_zh.inset_ax.get_ylim()
     assert ix[0] <= x0
@@ -92,8 +94,8 @@ def test_inset_covers_the_central_districts(level_zh, layers):
 
 
 @pytest.mark.parametrize("page", list(PAGES))
-def test_labels_do_not_collide(platforms, layers, page):
-    snap = snapshot_figure(platforms, layers, page=page, lang="en", overlay="zones363")
+def test_labels_do_not_collide(platforms, layers, page, city):
+    snap = snapshot_figure(platforms, layers, city=city, page=page, lang="en", overlay="zones363")
     renderer = snap.figure.canvas.get_renderer()
     for where, placement in snap.labels.items():
         assert placement.overlapping == [], (where, placement.overlapping)
@@ -130,15 +132,19 @@ def test_filter_restricts_points_and_subtitle(fig4_en, platforms):
     assert "Filter: type: Achievement transformation" in fig4_en.subtitle.get_text()
 
 
-def test_no_match_is_a_note_not_an_error(platforms, layers):
-    snap = snapshot_figure(platforms, layers, filter=PlatformFilter(q="zz-no-such-platform"))
+def test_no_match_is_a_note_not_an_error(platforms, layers, city):
+    snap = snapshot_figure(
+        platforms, layers, city=city, filter=PlatformFilter(q="zz-no-such-platform")
+    )
     assert snap.shown == 0
     assert "没有符合筛选条件的平台。" in snap.notes
     assert [t.get_text() for t in snap.legends[0].get_texts()] == ["0"]
 
 
-def test_zones363_as_the_choropleth_layer(platforms, layers):
-    snap = snapshot_figure(platforms, layers, layer="zones363", metric="per_km2", lang="en")
+def test_zones363_as_the_choropleth_layer(platforms, layers, city):
+    snap = snapshot_figure(
+        platforms, layers, city=city, layer="zones363", metric="per_km2", lang="en"
+    )
     located = layers["zones363"].located
     labels = [t.get_text() for t in snap.legends[0].get_texts()]
     # only located zones are classed: one class per distinct density among them, no "no data"

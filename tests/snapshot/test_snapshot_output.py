@@ -22,8 +22,8 @@ def _png(data: bytes) -> Image.Image:
 
 @pytest.mark.parametrize("page", list(PAGES))
 @pytest.mark.parametrize("dpi", [40, 72])
-def test_png_size_follows_page_and_dpi(platforms, layers, page, dpi):
-    img = _png(render_snapshot(platforms, layers, page=page, dpi=dpi, lang="en"))
+def test_png_size_follows_page_and_dpi(platforms, layers, page, dpi, city):
+    img = _png(render_snapshot(platforms, layers, city=city, page=page, dpi=dpi, lang="en"))
     assert img.size == PAGES[page].pixels(dpi)
     w_in, h_in = PAGES[page].width_in, PAGES[page].height_in
     assert (w_in > h_in) == (img.size[0] > img.size[1])
@@ -65,7 +65,7 @@ def test_svg_chinese_labels(level_zh):
 
 
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
-def test_byte_identical_on_a_second_run(platforms, layers, fmt):
+def test_byte_identical_on_a_second_run(platforms, layers, fmt, city):
     kw = {
         "filter": PlatformFilter(type=("basic_condition",)),
         "overlay": "zones363",
@@ -73,8 +73,8 @@ def test_byte_identical_on_a_second_run(platforms, layers, fmt):
         "dpi": 50,
         "fmt": fmt,
     }
-    first = render_snapshot(platforms, layers, **kw)
-    second = render_snapshot(platforms, layers, **kw)
+    first = render_snapshot(platforms, layers, city=city, **kw)
+    second = render_snapshot(platforms, layers, city=city, **kw)
     assert first == second
 
 
@@ -91,7 +91,7 @@ def test_no_dates_or_software_in_metadata(level_zh):
 def test_cjk_font_is_the_one_used(level_zh):
     from matplotlib import font_manager
 
-    from geo._snapshot_fonts import CJK_FAMILY, find_cjk_font
+    from geo.snapshot._fonts import CJK_FAMILY, find_cjk_font
 
     assert level_zh.font_family == CJK_FAMILY
     used = font_manager.findfont(level_zh.title.get_fontproperties(), fallback_to_default=False)
@@ -106,8 +106,8 @@ def test_cjk_font_is_the_one_used(level_zh):
 
 
 def test_missing_font_gives_the_fix():
-    from geo._snapshot_fonts import find_cjk_font, register_cjk_font
     from geo.errors import FontNotFoundError
+    from geo.snapshot._fonts import find_cjk_font, register_cjk_font
 
     with pytest.raises(FontNotFoundError, match="fonts-noto-cjk"):
         find_cjk_font(("/nonexistent/NotoSansCJK-Regular.ttc",))
@@ -126,11 +126,11 @@ def test_missing_font_gives_the_fix():
         ({"dpi": 5000}, "dpi 5000 is out of range"),
     ],
 )
-def test_bad_options_raise_clear_errors(platforms, layers, kwargs, match):
+def test_bad_options_raise_clear_errors(platforms, layers, kwargs, match, city):
     with pytest.raises(SnapshotError, match=match):
-        render_snapshot(platforms, layers, **kwargs)
+        render_snapshot(platforms, layers, city=city, **kwargs)
 
 
-def test_unknown_layer(platforms, layers):
+def test_unknown_layer(platforms, layers, city):
     with pytest.raises(UnknownZoneLayerError, match="known layers"):
-        render_snapshot(platforms, layers, layer="wards")
+        render_snapshot(platforms, layers, city=city, layer="wards")

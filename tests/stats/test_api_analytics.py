@@ -9,10 +9,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from geo.chain import chain_report
-from geo.pointstats import clark_evans
-from geo.registry import load_registry
-from geo.zones import builtin_layers
+from geo.stats.chain import chain_report
+from geo.stats.clustering import clark_evans
+from geo.store import load_registry
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +26,14 @@ def _problem(response, status: int) -> dict:
     return response.json()
 
 
-def test_chain_matches_the_library(client):
+def test_chain_matches_the_library(client, city):
     r = client.get("/stats/chain", params={"rank_by": "count"})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()
-    expected = chain_report(load_registry(), builtin_layers()["districts"], rank_by="count")
+    expected = chain_report(
+        load_registry(), city.zone_layers()["districts"], rank_by="count", city=city
+    )
     assert body["city"] == expected["city"]
     assert [(g["zone_id"], g["missing"]) for g in body["gaps"]] == [
         (g["zone_id"], g["missing"]) for g in expected["gaps"]
@@ -40,9 +41,9 @@ def test_chain_matches_the_library(client):
     assert {c["key"] for c in body["columns"]} >= {"basic_research", "transformation"}
 
 
-def test_chain_on_363_lists_unlocated_zones_not_gaps(client):
+def test_chain_on_363_lists_unlocated_zones_not_gaps(client, city):
     body = client.get("/stats/chain", params={"layer": "zones363", "dimension": "type"}).json()
-    zones = builtin_layers()["zones363"].zones
+    zones = city.zone_layers()["zones363"].zones
     unlocated = zones.loc[zones.geometry.isna() | zones.geometry.is_empty, "zone_id"].tolist()
     assert sorted(body["unlocated_zones"]) == sorted(unlocated)
     assert not {g["zone_id"] for g in body["gaps"]} & set(unlocated)
@@ -65,9 +66,9 @@ def test_chain_bad_input_is_400(client, params):
     _problem(client.get("/stats/chain", params=params), 400)
 
 
-def test_clustering_ann_matches_the_library(client):
+def test_clustering_ann_matches_the_library(client, city):
     body = client.get("/stats/clustering", params={"method": "ann"}).json()
-    expected = clark_evans(load_registry())
+    expected = clark_evans(load_registry(), city=city)
     assert body["ann"]["ratio"] == pytest.approx(expected.ratio)
     assert body["ann"]["z_score"] == pytest.approx(expected.z_score)
     assert body["problems"] == {}

@@ -10,9 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from geo.cli import app
-from geo.density import density_table
-from geo.registry import load_registry
-from geo.zones import builtin_layers
+from geo.stats.density import density_table
+from geo.store import load_registry
 
 runner = CliRunner()
 
@@ -21,22 +20,22 @@ def run(*args: str):
     return runner.invoke(app, ["stats", *args])
 
 
-def test_density_json_equals_library():
+def test_density_json_equals_library(city):
     r = run("density", "--layer", "districts", "--format", "json", "--district-basis", "managing")
     assert r.exit_code == 0, r.output
     body = json.loads(r.stdout)
     expected = density_table(
-        load_registry(), builtin_layers()["districts"], district_basis="managing"
+        load_registry(), city.zone_layers()["districts"], district_basis="managing", city=city
     )
     assert [z["count"] for z in body["zones"]] == expected.table["count"].tolist()
     assert body["district_basis"] == "managing"
 
 
-def test_density_csv_and_table():
+def test_density_csv_and_table(city):
     r = run("density", "--layer", "zones363", "--format", "csv")
     assert r.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
-    assert len(rows) == len(builtin_layers()["zones363"].zones)
+    assert len(rows) == len(city.zone_layers()["zones363"].zones)
     table = run("density", "--lang", "zh")
     assert "海珠区" in table.stdout
     assert "per_km2: count / zone area" in table.stdout
@@ -87,9 +86,9 @@ def test_clustering_outputs_and_too_few_points():
 
 
 def test_clustering_with_one_platform_exits_1_with_the_reason(tmp_path):
-    from geo.registry import REGISTRY_PATH
+    from geo.store import DEFAULT_REGISTRY
 
-    data = json.loads(REGISTRY_PATH.read_text(encoding="utf-8"))
+    data = json.loads(DEFAULT_REGISTRY.read_text(encoding="utf-8"))
     data["features"] = data["features"][:1]
     one = tmp_path / "one.geojson"
     one.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

@@ -10,8 +10,9 @@ import pytest
 import shapely
 from pyproj import Geod
 
-from geo.density import DENSITY_COLUMNS, DistrictBasisError, density_table
+from geo.cities import open_city
 from geo.filters import PlatformFilter
+from geo.stats.density import DENSITY_COLUMNS, DistrictBasisError, density_table
 from geo.zones import ZoneLayer
 from tests.stats.conftest import BOX_A, make_platforms
 
@@ -40,8 +41,8 @@ def _geod_km2(box: shapely.Polygon) -> float:
     return abs(area) / 1e6
 
 
-def test_counts_rates_and_lqs_by_hand(four_platforms, ab_layer):
-    res = density_table(four_platforms, ab_layer)
+def test_counts_rates_and_lqs_by_hand(four_platforms, ab_layer, city):
+    res = density_table(four_platforms, ab_layer, city=city)
     t = res.table.set_index("zone_id")
     assert list(res.table.columns) == DENSITY_COLUMNS
     assert t["count"].to_dict() == {"A": 3, "B": 1, "C": 0}
@@ -64,8 +65,10 @@ def test_counts_rates_and_lqs_by_hand(four_platforms, ab_layer):
     assert res.totals["zones_without_geometry"] == ["C"]
 
 
-def test_zone_without_geometry_or_population_gets_null_rates_with_reason(four_platforms, ab_layer):
-    row = density_table(four_platforms, ab_layer).table.set_index("zone_id").loc["C"]
+def test_zone_without_geometry_or_population_gets_null_rates_with_reason(
+    four_platforms, ab_layer, city
+):
+    row = density_table(four_platforms, ab_layer, city=city).table.set_index("zone_id").loc["C"]
     assert np.isnan(row["area_km2"])
     assert np.isnan(row["per_km2"])
     assert np.isnan(row["per_100k"])
@@ -73,9 +76,9 @@ def test_zone_without_geometry_or_population_gets_null_rates_with_reason(four_pl
     assert "no population figure" in row["note"]
 
 
-def test_filter_matching_nothing_gives_zeros_not_errors(four_platforms, ab_layer):
+def test_filter_matching_nothing_gives_zeros_not_errors(four_platforms, ab_layer, city):
     flt = PlatformFilter(type=("basic_condition",))
-    res = density_table(four_platforms, ab_layer, filter=flt)
+    res = density_table(four_platforms, ab_layer, filter=flt, city=city)
     t = res.table.set_index("zone_id")
     assert t["count"].tolist() == [0, 0, 0]
     assert t["share"].tolist() == [0.0, 0.0, 0.0]
@@ -88,10 +91,12 @@ def test_filter_matching_nothing_gives_zeros_not_errors(four_platforms, ab_layer
     assert json.loads(text)["filter"] == {"type": ["basic_condition"]}
 
 
-def test_filter_and_empty_registry(four_platforms, ab_layer):
-    res = density_table(four_platforms, ab_layer, filter=PlatformFilter(level=("provincial",)))
+def test_filter_and_empty_registry(four_platforms, ab_layer, city):
+    res = density_table(
+        four_platforms, ab_layer, filter=PlatformFilter(level=("provincial",)), city=city
+    )
     assert res.table.set_index("zone_id")["count"].to_dict() == {"A": 0, "B": 1, "C": 0}
-    empty = density_table(four_platforms.iloc[:0], ab_layer)
+    empty = density_table(four_platforms.iloc[:0], ab_layer, city=city)
     assert empty.totals["count"] == 0
     assert empty.table["count"].sum() == 0
 
@@ -109,8 +114,10 @@ def test_managing_basis_moves_points_in_management_area(four_platforms, ab_layer
         geometry=[shapely.box(113.04, 23.04, 113.06, 23.06)],  # holds the platform at 113.05
         crs="EPSG:4326",
     )
-    admin = density_table(four_platforms, layer, management=island)
-    managed = density_table(four_platforms, layer, district_basis="managing", management=island)
+    city = open_city()  # the shipped rule, with this test's management area
+    city.__dict__["management"] = island.assign(admin_adcode="440105")
+    admin = density_table(four_platforms, layer, city=city)
+    managed = density_table(four_platforms, layer, district_basis="managing", city=city)
     a = admin.table.set_index("zone_id")["count"]
     m = managed.table.set_index("zone_id")["count"]
     assert (a["440105"], a["440112"]) == (3, 1)
@@ -120,18 +127,17 @@ def test_managing_basis_moves_points_in_management_area(four_platforms, ab_layer
     assert managed.table["area_km2"].equals(admin.table["area_km2"])
 
 
-def test_unknown_basis_is_a_clear_error(four_platforms, ab_layer):
+def test_unknown_basis_is_a_clear_error(four_platforms, ab_layer, city):
     with pytest.raises(DistrictBasisError, match="'both'"):
-        density_table(four_platforms, ab_layer, district_basis="both")  # type: ignore[arg-type]
+        density_table(four_platforms, ab_layer, district_basis="both", city=city)  # type: ignore[arg-type]
 
 
-def test_shipped_registry_bio_island_both_ways(shipped_layers):
+def test_shipped_registry_bio_island_both_ways(shipped_layers, city):
     """Expectations from the data: the platforms inside the management area move districts."""
-    from geo.boundaries import load_management_areas
-    from geo.registry import load_registry
+    from geo.store import load_registry
 
     platforms = load_registry()
-    island = load_management_areas()
+    island = city.management
     on_island = int(
         shapely.intersects_xy(
             island.geometry.iloc[0],
@@ -140,20 +146,20 @@ def test_shipped_registry_bio_island_both_ways(shipped_layers):
         ).sum()
     )
     layer = shipped_layers["districts"]
-    a = density_table(platforms, layer).table.set_index("zone_id")["count"]
-    m = density_table(platforms, layer, district_basis="managing").table.set_index("zone_id")[
-        "count"
-    ]
+    a = density_table(platforms, layer, city=city).table.set_index("zone_id")["count"]
+    m = density_table(platforms, layer, district_basis="managing", city=city).table.set_index(
+        "zone_id"
+    )["count"]
     assert a["440105"] - m["440105"] == on_island
     assert m["440112"] - a["440112"] == on_island
     assert a.sum() == m.sum()
 
 
-def test_shipped_zones363_has_unlocated_zones_with_notes(shipped_layers):
-    from geo.registry import load_registry
+def test_shipped_zones363_has_unlocated_zones_with_notes(shipped_layers, city):
+    from geo.store import load_registry
 
     layer = shipped_layers["zones363"]
-    res = density_table(load_registry(), layer)
+    res = density_table(load_registry(), layer, city=city)
     unlocated = layer.zones.geometry.isna() | layer.zones.geometry.is_empty
     assert sorted(res.totals["zones_without_geometry"]) == sorted(
         layer.zones.loc[unlocated, "zone_id"]
@@ -161,3 +167,28 @@ def test_shipped_zones363_has_unlocated_zones_with_notes(shipped_layers):
     notes = res.table.set_index("zone_id").loc[res.totals["zones_without_geometry"], "note"]
     assert notes.str.contains("location unknown").all()
     json.dumps(res.to_dict(), allow_nan=False)
+
+
+def test_zone_filter_counts_only_platforms_in_that_zone(shipped_layers, city):
+    from geo.store import load_registry
+
+    platforms = load_registry()
+    on_island = platforms["zone_zones363"] == "core-bio-island"
+    assert on_island.sum() > 0
+    flt = PlatformFilter(zone=("zones363:core-bio-island",))
+    res = density_table(platforms, shipped_layers["districts"], city=city, filter=flt)
+    counts = res.table.set_index("zone_id")["count"]
+    assert res.totals["count"] == on_island.sum()
+    assert counts.sum() == on_island.sum()
+    expected = platforms.loc[on_island, "district_adcode"].value_counts()
+    assert counts[counts > 0].to_dict() == expected.to_dict()  # all in Haizhu (administrative)
+    assert res.to_dict()["filter"] == {"zone": ["zones363:core-bio-island"]}
+    bare = density_table(
+        platforms,
+        shipped_layers["zones363"],
+        city=city,
+        filter=PlatformFilter(zone=("core-bio-island",)),
+    )
+    by_zone = bare.table.set_index("zone_id")["count"]
+    assert by_zone["core-bio-island"] == on_island.sum()
+    assert by_zone.drop("core-bio-island").sum() == 0

@@ -1,0 +1,126 @@
+"""The one bilingual vocabulary: metric names and every legend/UI label, in Chinese and English.
+
+Maps, snapshots, CSV headers and the API take their wording from here, so one metric has one
+name everywhere. Taxonomy codes (platform types, levels, ...) keep their labels in
+:mod:`geo.taxonomy`; :func:`term` looks them up.
+
+Chinese wording follows the statistical bulletins (``每10万常住人口``, Arabic numerals).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from geo import taxonomy
+
+if TYPE_CHECKING:
+    from geo.cities import City
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[str, ...] = ("zh", "en")
+
+#: metric -> (zh, en); the density table's rate columns, in display order.
+METRICS: dict[str, tuple[str, str]] = {
+    "count": ("平台数量", "Number of platforms"),
+    "share": ("占全部平台比例", "Share of platforms"),
+    "per_km2": ("每平方公里平台数", "Platforms per km²"),
+    "per_100k": ("每10万常住人口平台数", "Platforms per 100,000 residents"),
+    "lq_area": ("区位商(按面积)", "Location quotient (area)"),
+    "lq_population": ("区位商(按人口)", "Location quotient (population)"),
+}
+
+#: key -> (zh, en): legend, map controls, popups, notes.
+LABELS: dict[str, tuple[str, str]] = {
+    # map controls
+    "search": ("搜索平台名称", "Search platform name"),
+    "no_match": ("无匹配平台", "No matching platform"),
+    "cluster": ("聚合显示", "Cluster points"),
+    "heat": ("热力图(示意, 非密度)", "Heat map (visual aid, not a density)"),
+    "fullscreen": ("全屏", "Full screen"),
+    "fullscreen_exit": ("退出全屏", "Exit full screen"),
+    "minimap_hide": ("隐藏鹰眼图", "Hide overview"),
+    "minimap_show": ("显示鹰眼图", "Show overview"),
+    # legends
+    "no_data": ("无数据", "no data"),
+    "legend": ("图例", "Legend"),
+    "points": ("平台", "Platforms"),
+    "radius_level": ("圆点大小: 级别", "Dot size: level"),
+    "provisional": ("暂定, 位置近似", "provisional, approximate location"),
+    "data_note": ("数据说明", "About the data"),
+    "platform_count": ("平台数", "platforms"),
+    "unit_boundaries": ("{units}边界", "{Unit} boundaries"),
+    "distribution": ("{title}分布", "{title}"),
+    "count_suffix": ("（个数）", " (count)"),
+    "approx_suffix": ("（近似）", " (approx.)"),
+    "approx_zone": ("区域（近似范围）", "zone (approximate extent)"),
+    # classification schemes (geo.legend.Breaks.scheme)
+    "scheme_fisher_jenks": ("自然断点（Fisher-Jenks）", "Fisher-Jenks breaks"),
+    "scheme_unique_values": ("各值", "each value"),
+    "scheme_single_value": ("单一值", "single value"),
+    # point categories (legend titles of static maps)
+    "points_by_type": ("平台类型", "Platform type"),
+    "points_by_level": ("平台级别", "Platform level"),
+    "points_by_sub_kind": ("平台子类", "Platform sub-kind"),
+    "points_by_supporting_unit": ("依托单位", "Supporting unit"),
+    # popup rows and filter descriptions
+    "host": ("依托单位", "Host"),
+    "type": ("类型", "Type"),
+    "sub_kind": ("子类", "Sub-kind"),
+    "fields": ("领域", "Fields"),
+    "level": ("级别", "Level"),
+    "address": ("地址", "Address"),
+    "unit": ("所在{unit}", "{Unit}"),
+    "managing": ("管理区", "managed by"),
+    "zones": ("“363”布局", '"363" layout'),
+    "coord": ("坐标", "Coordinates"),
+    "source": ("来源", "Source"),
+    "verification": ("核实", "Verification"),
+    "established": ("成立年份", "Established"),
+    # filter descriptions ("类型: 基础条件服务平台")
+    "filter_type": ("类型", "type"),
+    "filter_sub_kind": ("子类", "sub-kind"),
+    "filter_field": ("领域", "field"),
+    "filter_level": ("级别", "level"),
+    "filter_stage": ("服务链环节", "stage"),
+    "filter_supporting_unit": ("依托单位", "supporting unit"),
+    "filter_district": ("{units}", "{unit}"),
+    "filter_managing": ("管理区", "managed by"),
+}
+
+
+def tr(lang: str, zh: str, en: str) -> str:
+    """Pick the Chinese (``lang == "zh"``) or the English wording."""
+    return zh if lang == "zh" else en
+
+
+def metric_label(metric: str, lang: str) -> str:
+    """The name of ``metric`` (a key of :data:`METRICS`) in ``lang``; KeyError if unknown."""
+    zh, en = METRICS[metric]
+    return tr(lang, zh, en)
+
+
+def label(key: str, lang: str, **fields: str) -> str:
+    """The UI/legend label ``key`` (a key of :data:`LABELS`) in ``lang``; KeyError if unknown.
+
+    Labels with ``{placeholders}`` are filled from ``fields`` (see :func:`unit_fields`).
+    """
+    zh, en = LABELS[key]
+    text = tr(lang, zh, en)
+    return text.format(**fields) if fields else text
+
+
+def unit_fields(city: City, lang: str) -> dict[str, str]:
+    """What the city calls its units, for :func:`label` placeholders.
+
+    ``units`` (行政区 / Districts), ``unit`` (区 / district) and ``Unit`` (区 / District).
+    """
+    u = city.profile.units
+    if lang == "zh":
+        return {"units": u.label_zh, "unit": u.singular_zh, "Unit": u.singular_zh}
+    unit = u.singular_en
+    return {"units": u.label_en, "unit": unit, "Unit": unit[:1].upper() + unit[1:]}
+
+
+def term(vocabulary: str, code: str, lang: str) -> str:
+    """The label of a taxonomy ``code`` (see :mod:`geo.taxonomy`); the code itself if unknown."""
+    return taxonomy.label(vocabulary, code, lang)

@@ -1,0 +1,290 @@
+"""Ingest: formats, column mapping, every bad-input case, idempotency, reproducibility."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+from geo import DATA_DIR
+from geo.cities import open_city
+from geo.crs import from_wgs84
+from geo.errors import DataFileError
+from geo.ingest import pipeline
+from geo.ingest.pipeline import ACCEPTED, REJECTED, WARNED, map_columns, read_table
+from geo.store import DEFAULT_REGISTRY, GeoJSONStore, open_store
+
+CITY = open_city()
+
+
+def ingest_file(path, store, **kwargs):
+    """The pipeline on Guangzhou, the shipped default city."""
+    return pipeline.ingest_file(path, store, city=CITY, **kwargs)
+
+
+BASE = {
+    "name_zh": "测试检测平台",
+    "host_zh": "测试公司",
+    "type": "public_technology",
+    "sub_kind": "testing",
+    "fields": "drug_rnd",
+    "supporting_unit": "enterprise",
+    "level": "municipal",
+    "address_zh": "广州市越秀区中山二路 中山大学附属第一医院",
+    "source": "test",
+    "source_date": "2026-11-27",
+    "verification": "unverified",
+}
+
+
+def rows_csv(tmp_path, rows, name="in.csv"):
+    path = tmp_path / name
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def run(tmp_path, rows, **kw):
+    path = rows_csv(tmp_path, rows)
+    registry = tmp_path / "registry.geojson"
+    return ingest_file(path, registry, **kw), registry
+
+
+def statuses(report):
+    return [r.status for r in report.rows]
+
+
+def test_shipped_registry_is_reproducible_from_its_source(tmp_path):
+    out = tmp_path / "p.geojson"
+    report = ingest_file(DATA_DIR / "sources" / "platforms.csv", out, replace=True)
+    assert REJECTED not in statuses(report)
+    assert out.read_bytes() == DEFAULT_REGISTRY.read_bytes()
+
+
+def test_shipped_registry_covers_the_taxonomy():
+    records = open_store().load()
+    assert len(records) >= 120
+    assert {r.type for r in records} == {
+        "basic_condition",
+        "public_technology",
+        "transformation_cluster",
+    }
+    fields = {f for r in records for f in r.fields}
+    assert {
+        "drug_rnd",
+        "biotechnology",
+        "medical_research",
+        "experimental_animals",
+        "instruments_software",
+        "agriculture",
+        "other",
+    } <= fields
+    assert all(r.district_adcode for r in records)
+
+
+def test_a_good_row(tmp_path):
+    report, registry = run(tmp_path, [BASE])
+    assert statuses(report) == [ACCEPTED]
+    rec = GeoJSONStore(registry).load()[0]
+    assert rec.district_adcode == "440104"
+    assert rec.coord_precision == "campus"
+    assert rec.coord_source.startswith("gazetteer:")
+    assert rec.id.startswith("gz-")
+
+
+def test_chinese_headers_and_labels(tmp_path):
+    row = {
+        "平台名称": "中文表头平台",
+        "依托单位": "某大学",
+        "平台类型": "基础条件服务平台",
+        "子类": "仪器设备共享",
+        "专业领域": "生物技术、医学研究",
+        "依托单位类型": "高校",
+        "级别": "省级",
+        "地址": "广州市番禺区大学城",
+        "来源": "test",
+        "来源日期": "2026",
+        "核实状态": "未核实",
+    }
+    report, registry = run(tmp_path, [row])
+    assert statuses(report) == [ACCEPTED], report.rows[0].reasons
+    rec = GeoJSONStore(registry).load()[0]
+    assert (rec.type, rec.sub_kind, rec.level) == (
+        "basic_condition",
+        "instrument_sharing",
+        "provincial",
+    )
+    assert rec.fields == ["biotechnology", "medical_research"]
+
+
+def test_column_override():
+    assert map_columns(["机构"], {"机构": "host_zh"}) == {"机构": "host_zh"}
+
+
+def test_bad_rows_are_rejected_with_reasons_and_good_rows_survive(tmp_path):
+    gx, gy = (float(v) for v in from_wgs84(113.2915, 23.1305, "gcj02"))
+    rows = [
+        BASE,
+        {**BASE, "name_zh": "空地址", "host_zh": "x", "address_zh": "   "},
+        {**BASE, "name_zh": "外地", "host_zh": "x", "address_zh": "深圳市南山区科技园"},
+        {**BASE, "name_zh": "坏类型", "host_zh": "x", "type": "laboratory"},
+        {**BASE, "name_zh": "坏领域", "host_zh": "x", "fields": "alchemy"},
+        {**BASE},  # duplicate of row 2
+        {**BASE, "name_zh": "", "host_zh": "x"},
+        {
+            **BASE,
+            "name_zh": "城外坐标",
+            "host_zh": "x",
+            "lon": "116.4",
+            "lat": "39.9",
+            "coord_crs": "wgs84",
+        },
+        {**BASE, "name_zh": "<script>alert(1)</script>", "host_zh": "y"},
+        {**BASE, "name_zh": "全角", "host_zh": "z", "address_zh": "广州市天河区五山路３８１号"},
+        {
+            **BASE,
+            "name_zh": "对调坐标",
+            "host_zh": "w",
+            "lon": "23.1305",
+            "lat": "113.2915",
+            "coord_crs": "wgs84",
+            "address_zh": "广州市越秀区",
+        },
+        {
+            **BASE,
+            "name_zh": "高德坐标",
+            "host_zh": "v",
+            "lon": str(gx),
+            "lat": str(gy),
+            "coord_crs": "gcj02",
+            "address_zh": "广州市越秀区",
+        },
+    ]
+    report, registry = run(tmp_path, rows)
+    by_name = {r.name: r for r in report.rows}
+    assert report.rows[0].status == ACCEPTED
+    for name, reason in [
+        ("空地址", "empty address"),
+        ("外地", "outside Guangzhou"),
+        ("坏类型", "unknown type"),
+        ("坏领域", "unknown fields"),
+        ("城外坐标", "outside Guangzhou"),
+    ]:
+        assert by_name[name].status == REJECTED, name
+        assert reason in " ".join(by_name[name].reasons), (name, by_name[name].reasons)
+    assert report.rows[5].status == REJECTED
+    assert "duplicate of row 2" in report.rows[5].reasons[0]
+    assert report.rows[6].status == REJECTED
+    assert "no name" in report.rows[6].reasons[0]
+    assert by_name["<script>alert(1)</script>"].status == ACCEPTED
+    assert by_name["全角"].status == ACCEPTED
+    assert by_name["对调坐标"].status == WARNED
+    assert "swapped" in " ".join(by_name["对调坐标"].reasons)
+    names = {r.name_zh for r in GeoJSONStore(registry).load()}
+    assert names == {"测试检测平台", "<script>alert(1)</script>", "全角", "对调坐标", "高德坐标"}
+    gcj = next(r for r in GeoJSONStore(registry).load() if r.name_zh == "高德坐标")
+    assert (gcj.coord_crs_in, gcj.coord_precision) == ("gcj02", "exact")
+    assert gcj.lon == pytest.approx(113.2915, abs=1e-6)
+
+
+def test_gcj02_declared_as_wgs84_is_rejected_with_the_fix(tmp_path):
+    districts = CITY.unit_names
+    from tests.geocoding.test_geocode import _border_point_that_moves
+
+    _, _, gx, gy, district = _border_point_that_moves()
+    row = {
+        **BASE,
+        "address_zh": f"广州市{districts[district][0]}",
+        "lon": gx,
+        "lat": gy,
+        "coord_crs": "wgs84",
+    }
+    report, _ = run(tmp_path, [row])
+    assert statuses(report) == [REJECTED]
+    assert "gcj02" in " ".join(report.rows[0].reasons)
+
+
+def test_nan_and_empty_cells(tmp_path):
+    row = {**BASE, "name_en": float("nan"), "established": "", "level": None}
+    report, registry = run(tmp_path, [row])
+    assert statuses(report) == [ACCEPTED]
+    assert GeoJSONStore(registry).load()[0].level == "none"
+
+
+def test_idempotent_and_input_untouched(tmp_path):
+    path = rows_csv(tmp_path, [BASE, {**BASE, "name_zh": "第二", "host_zh": "b"}])
+    before = path.read_bytes()
+    registry = tmp_path / "r.geojson"
+    first = ingest_file(path, registry)
+    data1 = registry.read_bytes()
+    second = ingest_file(path, registry)
+    assert registry.read_bytes() == data1
+    assert (len(first.added), len(second.added), len(second.unchanged)) == (2, 0, 2)
+    assert path.read_bytes() == before
+
+
+def test_merge_keeps_other_records_and_rejects_duplicates_of_them(tmp_path):
+    registry = tmp_path / "r.geojson"
+    shutil.copy(DEFAULT_REGISTRY, registry)
+    n = len(GeoJSONStore(registry).load())
+    existing = GeoJSONStore(registry).load()[0]
+    rows = [BASE, {**BASE, "name_zh": existing.name_zh, "host_zh": existing.host_zh or ""}]
+    report = ingest_file(rows_csv(tmp_path, rows), registry)
+    assert statuses(report) == [ACCEPTED, REJECTED]
+    assert "duplicate of registry record" in report.rows[1].reasons[0]
+    assert len(GeoJSONStore(registry).load()) == n + 1
+
+
+def test_xlsx_and_wrong_sheet(tmp_path):
+    path = tmp_path / "in.xlsx"
+    pd.DataFrame([BASE]).to_excel(path, sheet_name="平台", index=False)
+    report = ingest_file(path, tmp_path / "r.geojson", sheet="平台")
+    assert statuses(report) == [ACCEPTED]
+    with pytest.raises(DataFileError, match="no sheet 'Sheet9'"):
+        ingest_file(path, tmp_path / "r2.geojson", sheet="Sheet9")
+
+
+def test_geojson_input_with_points(tmp_path):
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [113.2915, 23.1305]},
+                "properties": {**BASE, "fields": ["drug_rnd"]},
+            }
+        ],
+    }
+    path = tmp_path / "in.geojson"
+    path.write_text(json.dumps(fc, ensure_ascii=False), encoding="utf-8")
+    report = ingest_file(path, tmp_path / "r.geojson")
+    assert statuses(report) == [ACCEPTED], report.rows[0].reasons
+    rec = GeoJSONStore(tmp_path / "r.geojson").load()[0]
+    assert rec.coord_source == "supplied:wgs84"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"), [("x.csv", None), ("x.pdf", b"%PDF"), ("x.xlsx", b"not a zip")]
+)
+def test_unreadable_files(tmp_path, name, content):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DataFileError):
+        read_table(path)
+
+
+def test_failed_run_leaves_registry_untouched(tmp_path):
+    registry = tmp_path / "r.geojson"
+    shutil.copy(DEFAULT_REGISTRY, registry)
+    before = registry.read_bytes()
+    with pytest.raises(DataFileError):
+        ingest_file(tmp_path / "missing.csv", registry)
+    assert registry.read_bytes() == before
+
+
+def test_report_formats(tmp_path):
+    report, _ = run(tmp_path, [BASE, {**BASE, "name_zh": "坏|类型", "type": "x"}])
+    md = report.to_markdown()
+    assert "坏\\|类型" in md
+    assert "rejected" in md
+    assert list(report.to_frame().columns) == ["row", "id", "name", "status", "reasons"]

@@ -1,0 +1,151 @@
+"""The registry schema, validation that reports everything, and atomic writes."""
+
+import json
+
+import pytest
+
+from geo.errors import DataFileError, ValidationError
+from geo.store import (
+    GeoJSONStore,
+    frame_to_records,
+    load_registry,
+    records_to_frame,
+    validate_records,
+)
+
+
+def good(**over):
+    rec = {
+        "id": "gz-test",
+        "name_zh": "测试平台",
+        "type": "public_technology",
+        "sub_kind": "testing",
+        "fields": ["drug_rnd"],
+        "supporting_unit": "enterprise",
+        "lon": 113.3,
+        "lat": 23.1,
+        "coord_source": "test",
+        "coord_crs_in": "wgs84",
+        "coord_precision": "exact",
+        "source": "test",
+        "source_date": "2026-11-27",
+        "verification": "unverified",
+    }
+    rec.update(over)
+    return rec
+
+
+def test_a_good_record_validates():
+    valid, problems = validate_records([good()])
+    assert problems == []
+    assert valid[0].level == "none"
+
+
+def test_every_problem_is_reported_not_just_the_first():
+    recs = [
+        good(id="a", type="lab"),
+        good(id="b", fields=["alchemy"], lon=None),
+        good(id="c", sub_kind="park"),  # park does not fit public_technology
+        good(id="d"),
+        good(id="d"),
+        {"id": "e"},
+    ]
+    valid, problems = validate_records(recs)
+    assert [r.id for r in valid] == ["d"]
+    text = "\n".join(problems)
+    for expected in (
+        "unknown type 'lab'",
+        "unknown fields 'alchemy'",
+        "lon",
+        "does not fit",
+        "duplicate id 'd'",
+        "name_zh",
+    ):
+        assert expected in text
+
+
+def test_html_in_names_is_kept_as_text():
+    valid, _ = validate_records([good(name_zh="<img src=x onerror=alert(1)>")])
+    assert valid[0].name_zh == "<img src=x onerror=alert(1)>"
+
+
+def test_unknown_property_is_refused():
+    _, problems = validate_records([good(colour="red")])
+    assert any("colour" in p for p in problems)
+
+
+def test_shipped_registry_is_valid_and_has_provenance():
+    gdf = load_registry()
+    assert len(gdf) >= 5
+    assert gdf.crs.to_epsg() == 4326
+    for col in (
+        "source",
+        "source_date",
+        "verification",
+        "coord_source",
+        "coord_crs_in",
+        "coord_precision",
+        "licence",
+    ):
+        assert gdf[col].notna().all(), col
+
+
+def test_round_trip_through_store(tmp_path):
+    store = GeoJSONStore(tmp_path / "p.geojson")
+    valid, _ = validate_records(
+        [good(zones={"zones363": "x"}), good(id="gz-two", zones={"zones363": None})]
+    )
+    store.save(valid)
+    assert [r.id for r in store.load()] == ["gz-test", "gz-two"]
+    back, problems = validate_records(frame_to_records(records_to_frame(valid)))
+    assert problems == []
+    assert back == valid
+
+
+def test_atomic_write_leaves_old_file_when_serialising_fails(tmp_path, monkeypatch):
+    store = GeoJSONStore(tmp_path / "p.geojson")
+    valid, _ = validate_records([good()])
+    store.save(valid)
+    before = store.path.read_bytes()
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("geo._io.os.fsync", boom)
+    with pytest.raises(RuntimeError):
+        store.save(valid + validate_records([good(id="gz-new")])[0])
+    assert store.path.read_bytes() == before
+    assert list(tmp_path.iterdir()) == [store.path]  # no temp file left behind
+
+
+def test_invalid_file_lists_problems(tmp_path):
+    path = tmp_path / "p.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [113.3, 23.1]},
+                        "properties": {**good(), "type": "nonsense"},
+                    },
+                ],
+            }
+        )
+    )
+    with pytest.raises(ValidationError, match="unknown type 'nonsense'"):
+        GeoJSONStore(path).load()
+
+
+@pytest.mark.parametrize("content", ["{oops", '{"type": "Feature"}'])
+def test_malformed_files(tmp_path, content):
+    path = tmp_path / "p.geojson"
+    path.write_text(content)
+    with pytest.raises(DataFileError):
+        GeoJSONStore(path).read_raw()
+
+
+def test_missing_file_says_what_to_do(tmp_path):
+    with pytest.raises(DataFileError, match="biomap ingest"):
+        GeoJSONStore(tmp_path / "none.geojson").read_raw()
