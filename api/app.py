@@ -144,3 +144,20 @@ def _add_city_examples(app: FastAPI, schema: dict[str, Any]) -> None:
             for param in op.get("parameters", []):
                 if param.get("in") == "query" and param.get("name") in examples:
                     param.setdefault("schema", {})["examples"] = [examples[param["name"]]]
+
+
+def run(
+    settings: Settings, *, overrides: dict[str, str | None] | None = None, **config: Any
+) -> None:
+    """Serve with uvicorn (``biomap serve``); ``config`` goes to :func:`uvicorn.run`.
+
+    Worker processes build their own app from ``BIOMAP_*`` (uvicorn's factory takes no
+    arguments), so command-line ``overrides`` (city, store) are exported to the environment
+    first; the web layer owns that, the library never reads the environment.
+    """
+    import os
+
+    import uvicorn
+
+    os.environ.update({f"BIOMAP_{k.upper()}": v for k, v in (overrides or {}).items() if v})
+    uvicorn.run("api.app:create_app", factory=True, **config)

@@ -33,6 +33,7 @@ from geo.errors import (
     ValidationError,
 )
 from geo.filters import FilterError
+from geo.geocoding.providers import ProviderError
 from geo.stats import ChainOptionError, DistrictBasisError, StatisticOptionError
 
 log = logging.getLogger("biomap.api")
@@ -75,6 +76,7 @@ ERROR_TABLE: dict[type[BaseException], tuple[int, str, bool]] = {
     DistrictBasisError: (400, "Invalid district basis", True),
     StatisticOptionError: (400, "Invalid statistic", True),
     InsufficientDataError: (422, "Too few points", True),
+    ProviderError: (502, "Online geocoder failed", True),
     CoordinateError: (400, "Invalid coordinates", True),
     UnknownZoneLayerError: (400, "Unknown zone layer", True),
     CRSMismatchError: (400, "Wrong coordinate system", True),

@@ -6,7 +6,6 @@ than host, port and workers come from ``BIOMAP_*`` environment variables (api/se
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 import typer
@@ -42,17 +41,13 @@ def serve(
     Configure the city, registry store and extra layers with --city/BIOMAP_CITY,
     --store/BIOMAP_STORE and BIOMAP_LAYERS.
     """
-    import uvicorn
     from pydantic import ValidationError as SettingsError
 
+    from api.app import run
     from api.settings import Settings
 
     try:
         settings = Settings(**{k: v for k, v in {"city": city, "store": store}.items() if v})
-        if city or store:  # the workers read BIOMAP_* (uvicorn's factory takes no arguments)
-            os.environ.update(
-                {f"BIOMAP_{k.upper()}": v for k, v in {"city": city, "store": store}.items() if v}
-            )
     except SettingsError as exc:
         typer.echo(f"error: invalid BIOMAP_* settings:\n{exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
@@ -71,7 +66,7 @@ def serve(
         err=True,
     )
     try:
-        uvicorn.run("api.app:create_app", factory=True, **config)  # type: ignore[arg-type]
+        run(overrides={"city": city, "store": store}, **config)
     except OSError as exc:
         typer.echo(f"error: cannot serve on {config['host']}:{config['port']}: {exc}", err=True)
         raise typer.Exit(EXIT_ERROR) from exc
