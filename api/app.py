@@ -146,9 +146,7 @@ def _add_city_examples(app: FastAPI, schema: dict[str, Any]) -> None:
                     param.setdefault("schema", {})["examples"] = [examples[param["name"]]]
 
 
-def run(
-    settings: Settings, *, overrides: dict[str, str | None] | None = None, **config: Any
-) -> None:
+def run(*, overrides: dict[str, str | None] | None = None, **config: Any) -> None:
     """Serve with uvicorn (``biomap serve``); ``config`` goes to :func:`uvicorn.run`.
 
     Worker processes build their own app from ``BIOMAP_*`` (uvicorn's factory takes no
