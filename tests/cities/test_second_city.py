@@ -18,6 +18,7 @@ import shapely
 
 from geo.cities import open_city
 from geo.crs import WGS84
+from geo.geocoding.gazetteer import GAZETTEER_COLUMNS
 
 UNITS = {  # adcode -> (name_zh, name_en, lon0, lat0): 0.1-degree squares
     "990101": ("东区", "East", 120.1, 35.0),
@@ -26,24 +27,7 @@ UNITS = {  # adcode -> (name_zh, name_en, lon0, lat0): 0.1-degree squares
     "990104": ("北山区", "Beishan", 120.1, 34.9),
 }
 POPULATION = {"990101": 100_000, "990102": 250_000, "990103": 50_000, "990104": 80_000}
-GAZ_COLUMNS = [
-    "id",
-    "name_zh",
-    "name_en",
-    "kind",
-    "aliases",
-    "district_adcode",
-    "lon",
-    "lat",
-    "coord_crs",
-    "precision",
-    "uncertainty_m",
-    "source",
-    "confidence",
-    "status",
-    "successor",
-    "note",
-]
+GAZ_COLUMNS = list(GAZETTEER_COLUMNS)
 
 
 def _write_city(root: Path) -> Path:
