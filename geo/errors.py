@@ -60,3 +60,31 @@ class MissingAssetError(BiomapError, FileNotFoundError):
 
 class MapOptionError(BiomapError, ValueError):
     """A map was asked for with options that do not fit (unknown tiles, missing tile key)."""
+
+
+class RecordNotFoundError(BiomapError, KeyError):
+    """No record with that id is in the registry (or, for history, ever was)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class RecordExistsError(BiomapError, ValueError):
+    """A record was created with an id the registry already holds."""
+
+
+class PreconditionFailedError(BiomapError, ValueError):
+    """A write named a version (ETag) of a record that is no longer the current one."""
+
+
+class RecordInvalidError(BiomapError, ValueError):
+    """An edited record failed validation; ``fields`` maps each bad field to why."""
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        self.fields = dict(fields or {})
+        detail = "; ".join(f"{k}: {v}" for k, v in self.fields.items())
+        super().__init__(f"{message}: {detail}" if detail else message)
+
+
+class StoreUnavailableError(BiomapError, RuntimeError):
+    """The store cannot be reached (a database that is down); retry later."""

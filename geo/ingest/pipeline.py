@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -434,6 +435,7 @@ def ingest_file(
     geocoder: Geocoder | None = None,
     progress: Callable[[int], None] | None = None,
     dry_run: bool = False,
+    actor: str = "ingest",
 ) -> IngestReport:
     """Ingest one file into a registry store and return the report.
 
@@ -451,6 +453,8 @@ def ingest_file(
         otherwise accepted rows are merged into it by ``id`` and other records are kept.
     dry_run
         Do everything but write.
+    actor
+        Who is recorded in the history for the changes (``ingest`` by default).
 
     Raises
     ------
@@ -463,6 +467,32 @@ def ingest_file(
         table, city=city, geocoder=geocoder, columns=columns, progress=progress
     )
     target = open_store(store)
+    # From reading the registry to replacing it, no other writer can interleave.
+    with nullcontext() if dry_run else target.locked():
+        _merge_into(
+            target,
+            records,
+            report,
+            city=city,
+            layers=layers,
+            replace=replace,
+            dry_run=dry_run,
+            actor=actor,
+        )
+    return report
+
+
+def _merge_into(
+    target: PlatformStore,
+    records: list[PlatformRecord],
+    report: IngestReport,
+    *,
+    city: City,
+    layers: Mapping[str, ZoneLayer] | None,
+    replace: bool,
+    dry_run: bool,
+    actor: str,
+) -> None:
     before = {r.id: r for r in target.load()} if target.exists() else {}
     existing = {} if replace else before
     records = _drop_duplicates_of_existing(records, existing, report)
@@ -484,8 +514,7 @@ def ingest_file(
     report.kept = len(set(existing) - {r.id for r in records})
     changed = report.added or report.updated or (replace and set(before) != set(merged))
     if not dry_run and (changed or not target.exists()):
-        target.save([merged[k] for k in sorted(merged)])
-    return report
+        target.save([merged[k] for k in sorted(merged)], actor=actor)
 
 
 def _drop_duplicates_of_existing(

@@ -1,6 +1,18 @@
 """The platform registry: the record schema and the stores that keep it (:func:`open_store`)."""
 
-from geo.store.base import DEFAULT_REGISTRY, SCHEMES, PlatformStore, load_registry, open_store
+from geo.store.base import (
+    ANY,
+    DEFAULT_REGISTRY,
+    SCHEMES,
+    Change,
+    PlatformStore,
+    TokenRecord,
+    TokenStore,
+    diff_changes,
+    etag,
+    load_registry,
+    open_store,
+)
 from geo.store.file import GeoJSONStore
 from geo.store.schema import (
     LIST_FIELDS,
@@ -13,12 +25,18 @@ from geo.store.schema import (
 )
 
 __all__ = [
+    "ANY",
     "DEFAULT_REGISTRY",
     "LIST_FIELDS",
     "SCHEMES",
+    "Change",
     "GeoJSONStore",
     "PlatformRecord",
     "PlatformStore",
+    "TokenRecord",
+    "TokenStore",
+    "diff_changes",
+    "etag",
     "frame_to_records",
     "load_registry",
     "open_store",

@@ -2,15 +2,25 @@
 
 :func:`open_store` turns a location into a store: a path (or ``file:`` URL) is the GeoJSON file
 store, the embedded default. Other stores (PostGIS) register a URL scheme in :data:`SCHEMES`.
+
+Writes are single-record (:meth:`PlatformStore.write`, checked against the record's ETag) or
+whole-registry (:meth:`PlatformStore.save`, as ingest does); both record a :class:`Change` per
+changed record in the store's append-only history. A writer that reads, decides and writes holds
+:meth:`PlatformStore.locked` around all three, so concurrent writers never lose a record.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import geopandas as gpd
+import orjson
 
 from geo import DATA_DIR
 from geo.errors import DataFileError
@@ -18,6 +28,84 @@ from geo.store.schema import PlatformRecord, records_to_frame
 
 #: The shipped registry, the file store's default location.
 DEFAULT_REGISTRY: Path = DATA_DIR / "platforms.geojson"
+
+Operation = Literal["create", "replace", "update", "delete", "restore", "ingest"]
+
+
+class _Any:
+    """The "any version" precondition (the writer does not care what is stored)."""
+
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+#: ``expect=ANY``: write whatever is stored; ``expect=None``: the record must not exist.
+ANY: Any = _Any()
+
+
+def etag(record: PlatformRecord | dict[str, Any] | None) -> str | None:
+    """A strong ETag for one record's content (the same in every store and on every server)."""
+    if record is None:
+        return None
+    data = record.model_dump() if isinstance(record, PlatformRecord) else record
+    digest = hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+@dataclass
+class Change:
+    """One entry of a record's history: who changed it, when, how, and the values around it."""
+
+    id: str
+    op: Operation
+    actor: str
+    at: str = field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    )
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    seq: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON-ready data (``seq`` first)."""
+        return {
+            "seq": self.seq,
+            "id": self.id,
+            "op": self.op,
+            "actor": self.actor,
+            "at": self.at,
+            "before": self.before,
+            "after": self.after,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Change:
+        """The inverse of :meth:`to_dict`."""
+        return cls(
+            **{k: data.get(k) for k in ("id", "op", "actor", "at", "before", "after", "seq")}
+        )
+
+
+def diff_changes(
+    before: dict[str, PlatformRecord], after: dict[str, PlatformRecord], *, actor: str
+) -> list[Change]:
+    """The changes that turn the registry ``before`` into ``after`` (by id, sorted)."""
+    out = []
+    for rid in sorted(set(before) | set(after)):
+        old, new = before.get(rid), after.get(rid)
+        if old == new:
+            continue
+        op: Operation = "ingest" if new is not None else "delete"
+        out.append(
+            Change(
+                rid,
+                op,
+                actor,
+                before=old.model_dump() if old else None,
+                after=new.model_dump() if new else None,
+            )
+        )
+    return out
 
 
 @runtime_checkable
@@ -41,8 +129,89 @@ class PlatformStore(Protocol):
         """Every valid record; raise :class:`geo.errors.ValidationError` listing all problems."""
         ...
 
-    def save(self, records: list[PlatformRecord]) -> None:
-        """Replace the stored records atomically."""
+    def save(self, records: list[PlatformRecord], *, actor: str = "biomap") -> list[Change]:
+        """Replace the stored records atomically; record and return one change per changed id."""
+        ...
+
+    def get(self, record_id: str) -> PlatformRecord | None:
+        """The current record ``record_id``, or ``None``."""
+        ...
+
+    def write(
+        self,
+        record_id: str,
+        record: PlatformRecord | None,
+        *,
+        actor: str,
+        op: Operation,
+        expect: str | None = ANY,
+    ) -> Change:
+        """Create, replace or (``record=None``) delete one record, atomically.
+
+        ``expect`` is the ETag the current record must have (``None``: it must not exist;
+        :data:`ANY`: no check).
+
+        Raises
+        ------
+        geo.errors.RecordNotFoundError
+            Replacing or deleting an id the store does not hold.
+        geo.errors.RecordExistsError
+            Creating (``expect=None``) an id it holds.
+        geo.errors.PreconditionFailedError
+            When the current record's ETag is not ``expect``.
+        """
+        ...
+
+    def history(self, record_id: str) -> list[Change]:
+        """Every change of ``record_id``, oldest first (empty if it never existed)."""
+        ...
+
+    def locked(self) -> AbstractContextManager[None]:
+        """Exclusive write access across processes (re-entrant within one store object)."""
+        ...
+
+    def version(self) -> str:
+        """An opaque value that changes whenever the registry changes (cheap to ask)."""
+        ...
+
+    def tokens(self) -> TokenStore:
+        """Where API tokens (their hashes) are kept, beside the registry."""
+        ...
+
+
+@dataclass
+class TokenRecord:
+    """One API token: only its SHA-256 hash is kept, never the token itself."""
+
+    id: str
+    name: str
+    role: Literal["viewer", "editor", "admin"]
+    hash: str
+    created: str
+    revoked: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return dict(self.__dict__)
+
+
+class TokenStore(Protocol):
+    """Token hashes beside the registry (a JSON file, or a table)."""
+
+    def add(self, token: TokenRecord) -> None:
+        """Keep a new token (its id and hash must be new)."""
+        ...
+
+    def all(self) -> list[TokenRecord]:
+        """Every token, revoked ones included, oldest first."""
+        ...
+
+    def find(self, token_hash: str) -> TokenRecord | None:
+        """The token with this hash, or ``None``."""
+        ...
+
+    def revoke(self, id_or_name: str) -> TokenRecord:
+        """Mark a token revoked (raise :class:`geo.errors.RecordNotFoundError` if unknown)."""
         ...
 
 

@@ -1,21 +1,49 @@
-"""The file store: the registry as one GeoJSON file, written atomically."""
+"""The file store: the registry as one GeoJSON file, written atomically under a lock.
+
+Beside ``platforms.geojson`` live ``platforms.geojson.lock`` (the writers' lock),
+``platforms.history.jsonl`` (the append-only history, one change per line) and
+``platforms.tokens.json`` (API token hashes). Every writer, ``biomap ingest`` and the API alike,
+holds the lock from reading the registry to replacing it, so two concurrent writers never lose a
+record; the replacement is a temporary file renamed over the old one, keeping its mode.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import filelock
+
 from geo._io import write_atomic
-from geo.errors import DataFileError, ValidationError
+from geo.errors import (
+    DataFileError,
+    PreconditionFailedError,
+    RecordExistsError,
+    RecordNotFoundError,
+    ValidationError,
+)
+from geo.store.base import ANY, Change, Operation, TokenRecord, diff_changes, etag
 from geo.store.schema import PlatformRecord, parse_geojson, to_geojson, validate_records
+
+#: How long a writer waits for another writer before giving up (seconds).
+LOCK_TIMEOUT_S = 60.0
 
 
 class GeoJSONStore:
     """The registry as one GeoJSON file (``data/platforms.geojson`` by default)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, lock_timeout: float = LOCK_TIMEOUT_S) -> None:
         self.path = Path(path)
+        stem = self.path.name.removesuffix(".geojson").removesuffix(".json")
+        self.history_path = self.path.with_name(f"{stem}.history.jsonl")
+        self.tokens_path = self.path.with_name(f"{stem}.tokens.json")
+        self._lock = filelock.FileLock(f"{self.path}.lock", timeout=lock_timeout)
+        self._cache: tuple[tuple[int, int, int], list[PlatformRecord]] | None = None
 
     def __repr__(self) -> str:
         return f"GeoJSONStore({str(self.path)!r})"
@@ -29,6 +57,8 @@ class GeoJSONStore:
         """True when the file exists."""
         return self.path.exists()
 
+    # -- reading ------------------------------------------------------------------------------
+
     def read_raw(self) -> list[dict[str, Any]]:
         """Parse the file into raw record dicts without validating them."""
         if not self.path.exists():
@@ -39,17 +69,242 @@ class GeoJSONStore:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise DataFileError(f"{str(self.path)!r} is not valid JSON: {exc}") from exc
+        except OSError as exc:
+            raise DataFileError(f"cannot read {str(self.path)!r}: {exc.strerror}") from exc
         return parse_geojson(data, where=str(self.path))
 
     def load(self) -> list[PlatformRecord]:
-        """Every valid record; :class:`ValidationError` listing every problem otherwise."""
+        """Every valid record; :class:`ValidationError` listing every problem otherwise.
+
+        The parsed records are kept until the file changes (its inode, size or mtime).
+        """
+        signature = self._signature()
+        if self._cache is not None and self._cache[0] == signature:
+            return list(self._cache[1])
         valid, problems = validate_records(self.read_raw())
         if problems:
             raise ValidationError(f"{self.path.name}: {len(problems)} problem(s)", problems)
-        return valid
+        if signature is not None:
+            self._cache = (signature, valid)
+        return list(valid)
 
-    def save(self, records: list[PlatformRecord]) -> None:
-        """Write every record, one feature per line (a diff shows which records changed)."""
-        lines = [json.dumps(f, ensure_ascii=False) for f in to_geojson(records)["features"]]
-        text = '{"type": "FeatureCollection", "features": [\n' + ",\n".join(lines) + "\n]}\n"
-        write_atomic(self.path, text.encode("utf-8"))
+    def get(self, record_id: str) -> PlatformRecord | None:
+        """The current record ``record_id``, or ``None``."""
+        if not self.exists():
+            return None
+        return next((r for r in self.load() if r.id == record_id), None)
+
+    def version(self) -> str:
+        """The file's inode, mtime and size: any replacement changes it."""
+        sig = self._signature()
+        return "missing" if sig is None else "-".join(str(v) for v in sig)
+
+    def _signature(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def history(self, record_id: str) -> list[Change]:
+        """Every change of ``record_id`` recorded beside the file, oldest first."""
+        return [c for c in self._read_history() if c.id == record_id]
+
+    def _read_history(self) -> Iterator[Change]:
+        if not self.history_path.exists():
+            return
+        with self.history_path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    try:
+                        yield Change.from_dict(json.loads(line))
+                    except (json.JSONDecodeError, TypeError):
+                        continue  # a line torn by a crash mid-append: never acknowledged
+
+    # -- writing ------------------------------------------------------------------------------
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the writers' lock (``platforms.geojson.lock``); re-entrant in one thread."""
+        try:
+            with self._lock:
+                yield
+        except filelock.Timeout as exc:
+            raise DataFileError(
+                f"another writer has held {self._lock.lock_file!r} for over "
+                f"{self._lock.timeout:.0f} s; wait for it to finish, or remove the lock file if "
+                "no biomap process is running"
+            ) from exc
+
+    def save(self, records: list[PlatformRecord], *, actor: str = "biomap") -> list[Change]:
+        """Replace every record; record one change per changed id in the history."""
+        with self.locked():
+            before = {r.id: r for r in self.load()} if self.exists() else {}
+            changes = diff_changes(before, {r.id: r for r in records}, actor=actor)
+            if changes or not self.exists():
+                self._commit(records, changes)
+            return changes
+
+    def write(
+        self,
+        record_id: str,
+        record: PlatformRecord | None,
+        *,
+        actor: str,
+        op: Operation,
+        expect: str | None = ANY,
+    ) -> Change:
+        """Create, replace or delete one record (see :meth:`PlatformStore.write`)."""
+        with self.locked():
+            current = {r.id: r for r in self.load()} if self.exists() else {}
+            old = current.get(record_id)
+            check_expectation(record_id, old, expect)
+            if old is None and record is None:
+                raise RecordNotFoundError(f"no platform {record_id!r} to delete")
+            change = Change(
+                record_id,
+                op,
+                actor,
+                before=old.model_dump() if old else None,
+                after=record.model_dump() if record else None,
+            )
+            if record is None:
+                del current[record_id]
+            else:
+                current[record_id] = record
+            self._commit([current[k] for k in sorted(current)], [change])
+            return change
+
+    def _commit(self, records: list[PlatformRecord], changes: list[Change]) -> None:
+        """Append the history, then replace the file; if either fails, undo the append."""
+        self._clean_stale_temps()
+        size = self.history_path.stat().st_size if self.history_path.exists() else 0
+        try:
+            if changes:
+                seq = self._last_seq()
+                lines = []
+                for change in changes:
+                    seq += 1
+                    change.seq = seq
+                    lines.append(json.dumps(change.to_dict(), ensure_ascii=False))
+                _append_durably(self.history_path, ("\n".join(lines) + "\n").encode("utf-8"))
+            feats = [json.dumps(f, ensure_ascii=False) for f in to_geojson(records)["features"]]
+            text = '{"type": "FeatureCollection", "features": [\n' + ",\n".join(feats) + "\n]}\n"
+            write_atomic(self.path, text.encode("utf-8"))
+        except BaseException:
+            if changes and self.history_path.exists():
+                os.truncate(self.history_path, size)  # the change did not happen
+            raise
+
+    def _last_seq(self) -> int:
+        """The sequence number of the history's last entry (0 for none)."""
+        if not self.history_path.exists():
+            return 0
+        with self.history_path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            end = fh.tell()
+            fh.seek(max(0, end - 65536))
+            for line in reversed(fh.read().splitlines()):
+                try:
+                    return int(json.loads(line)["seq"])
+                except (ValueError, KeyError, TypeError):
+                    continue
+        return sum(1 for _ in self._read_history())
+
+    def _clean_stale_temps(self) -> None:
+        """Remove temp files a killed writer left (safe: we hold the lock, none is in flight)."""
+        for tmp in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+    def tokens(self) -> FileTokenStore:
+        """The token hashes in ``platforms.tokens.json``."""
+        return FileTokenStore(self.tokens_path, self)
+
+
+def check_expectation(record_id: str, current: PlatformRecord | None, expect: Any) -> None:
+    """Raise unless ``current`` matches the writer's precondition (shared by every store)."""
+    if expect is ANY:
+        return
+    if expect is None:
+        if current is not None:
+            raise RecordExistsError(
+                f"platform {record_id!r} already exists; replace it with PUT, or choose another id"
+            )
+        return
+    if current is None:
+        raise RecordNotFoundError(f"no platform {record_id!r}")
+    if expect != etag(current) and expect != "*":
+        raise PreconditionFailedError(
+            f"platform {record_id!r} changed since you read it (ETag {expect} is stale; the "
+            f"current one is {etag(current)}): read it again and redo your edit"
+        )
+
+
+def _append_durably(path: Path, data: bytes) -> None:
+    """Append ``data`` to ``path`` and fsync it (new files follow the umask)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class FileTokenStore:
+    """Token hashes in a JSON file (mode 0600), written under the registry's lock."""
+
+    def __init__(self, path: Path, registry: GeoJSONStore) -> None:
+        self.path = path
+        self._registry = registry
+
+    def all(self) -> list[TokenRecord]:
+        """Every token, oldest first."""
+        if not self.path.exists():
+            return []
+        try:
+            rows = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise DataFileError(f"cannot read tokens from {str(self.path)!r}: {exc}") from exc
+        return [TokenRecord(**row) for row in rows]
+
+    def find(self, token_hash: str) -> TokenRecord | None:
+        """The token with this hash, or ``None``."""
+        return next((t for t in self.all() if t.hash == token_hash), None)
+
+    def add(self, token: TokenRecord) -> None:
+        """Keep a new token."""
+        with self._registry.locked():
+            tokens = self.all()
+            if any(t.id == token.id or t.hash == token.hash for t in tokens):
+                raise RecordExistsError(f"token {token.id!r} already exists")
+            self._write([*tokens, token])
+
+    def revoke(self, id_or_name: str) -> TokenRecord:
+        """Mark the token with this id (or the one unrevoked token with this name) revoked."""
+        with self._registry.locked():
+            tokens = self.all()
+            hit = find_token(tokens, id_or_name)
+            hit.revoked = hit.revoked or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            self._write(tokens)
+            return hit
+
+    def _write(self, tokens: list[TokenRecord]) -> None:
+        data = json.dumps([t.to_dict() for t in tokens], ensure_ascii=False, indent=1)
+        write_atomic(self.path, data.encode("utf-8"), mode=0o600)
+
+
+def find_token(tokens: list[TokenRecord], id_or_name: str) -> TokenRecord:
+    """The token with id ``id_or_name``, else the one live token of that name."""
+    by_id = [t for t in tokens if t.id == id_or_name]
+    if by_id:
+        return by_id[0]
+    live = [t for t in tokens if t.name == id_or_name and not t.revoked]
+    if len(live) == 1:
+        return live[0]
+    if len(live) > 1:
+        ids = ", ".join(t.id for t in live)
+        raise RecordExistsError(
+            f"{len(live)} live tokens are named {id_or_name!r}: give an id ({ids})"
+        )
+    raise RecordNotFoundError(f"no token with id or name {id_or_name!r} (see `biomap token list`)")

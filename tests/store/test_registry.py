@@ -115,7 +115,9 @@ def test_atomic_write_leaves_old_file_when_serialising_fails(tmp_path, monkeypat
     with pytest.raises(RuntimeError):
         store.save(valid + validate_records([good(id="gz-new")])[0])
     assert store.path.read_bytes() == before
-    assert list(tmp_path.iterdir()) == [store.path]  # no temp file left behind
+    assert not list(tmp_path.glob("*.tmp"))
+    assert not list(tmp_path.glob(".*.tmp"))
+    assert store.history("gz-new") == []  # the failed write left no history entry
 
 
 def test_invalid_file_lists_problems(tmp_path):
