@@ -22,10 +22,21 @@ from starlette.middleware.gzip import GZipMiddleware
 import geo
 from api.data import ServiceData
 from api.errors import PROBLEM_JSON, RequestIdMiddleware, install_error_handlers
+from api.live import LiveRegistry
 from api.models import Problem
 from api.params import reject_unknown_params
 from api.rawcache import ResponseCacheMiddleware
-from api.routes import analytics, collections, health, landing, locate, maps, nearest, stats
+from api.routes import (
+    analytics,
+    collections,
+    edit,
+    health,
+    landing,
+    locate,
+    maps,
+    nearest,
+    stats,
+)
 from api.settings import Settings
 from geo.cities import read_profile
 from geo.errors import BiomapError
@@ -67,15 +78,21 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         data = ServiceData(settings, platforms=platforms)
         gc.collect()
-        gc.freeze()  # the loaded data never changes: keep it out of every later GC pass
+        gc.freeze()  # the startup data (city, layers) stays: keep it out of later GC passes
         app.state.data = data
+        app.state.generation = 0
         app.state.health = health.health_body(
             len(data.platforms), list(data.collections), data.loaded_at
         )
         log.info(
             "biomap API: %d platforms, collections %s", len(data.platforms), list(data.collections)
         )
-        yield
+        app.state.live = live = LiveRegistry(app, poll_s=settings.reload_poll_s)
+        live.start()
+        try:
+            yield
+        finally:
+            live.stop()
 
     app = FastAPIOffline(
         title="biomap API",
@@ -87,7 +104,7 @@ def create_app(
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (landing, collections, stats, analytics, locate, nearest, maps, health):
+    for module in (landing, collections, edit, stats, analytics, locate, nearest, maps, health):
         app.include_router(module.router)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_size, compresslevel=6)
     app.add_middleware(

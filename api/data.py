@@ -24,9 +24,10 @@ from geo._io import frame_records
 from geo.cities import City, open_city
 from geo.crs import from_wgs84, shift_geometry
 from geo.filters import PlatformFilter
+from geo.geocoding import Geocoder
 from geo.nearest import NearestIndex
 from geo.stats.density import DensityResult, density_table
-from geo.store import PlatformStore, load_registry, open_store
+from geo.store import etag, open_store, records_to_frame
 from geo.zones import ZoneLayer, get_layer
 from geo.zones.assign import assign_platforms
 
@@ -94,6 +95,9 @@ class ServiceData:
         A registry frame to serve instead of reading the store (benchmarks).
     city
         The city to serve instead of opening ``settings.city``.
+    reuse
+        A previous snapshot whose city, layers, store and geocoder are reused (a reload after a
+        change in the store; only the registry is read again).
 
     Raises
     ------
@@ -108,12 +112,26 @@ class ServiceData:
         settings: Settings,
         platforms: gpd.GeoDataFrame | None = None,
         city: City | None = None,
+        reuse: ServiceData | None = None,
     ) -> None:
         self.settings = settings
-        self.city = city or open_city(settings.city)
-        self.layers: dict[str, ZoneLayer] = self.city.zone_layers(dict(settings.layers.items()))
-        self.store: PlatformStore = open_store(settings.store_location)
-        raw = load_registry(self.store) if platforms is None else platforms
+        if reuse is not None:
+            self.city, self.layers, self.store = reuse.city, reuse.layers, reuse.store
+            self._geocoder = reuse._geocoder
+        else:
+            self.city = city or open_city(settings.city)
+            self.layers = self.city.zone_layers(dict(settings.layers.items()))
+            self.store = open_store(settings.store_location)
+            self._geocoder = None
+        #: The store's version the registry was read at (read first: a later write reloads).
+        self.version = self.store.version() if platforms is None else "fixed"
+        if platforms is None:
+            records = self.store.load()
+            #: The stored records' ETags (what a write's If-Match is checked against).
+            self.etags = {r.id: etag(r) for r in records}
+            raw = records_to_frame(records)
+        else:
+            raw, self.etags = platforms, {}
         assigned, self.assignment = assign_platforms(raw, self.city, self.layers)
         self.platforms = assigned.reset_index(drop=True)
         self.lon = self.platforms.geometry.x.to_numpy(dtype=np.float64)
@@ -164,6 +182,13 @@ class ServiceData:
             layer=layer,
         )
 
+    @property
+    def geocoder(self) -> Geocoder:
+        """The city's offline geocoder (built on first use, kept across reloads)."""
+        if self._geocoder is None:
+            self._geocoder = Geocoder(self.city)
+        return self._geocoder
+
     def collection(self, collection_id: str) -> Collection | None:
         """The collection called ``collection_id`` or ``None``."""
         return self.collections.get(collection_id)
@@ -196,7 +221,7 @@ class ServiceData:
     def platform_features(self, system: OutputSystem) -> list[bytes]:
         """Every platform as serialised GeoJSON Feature bytes (built once per system)."""
         if system not in self._platform_features:
-            self._platform_features[system] = _platform_features(self.platforms, system)
+            self._platform_features[system] = platform_feature_bytes(self.platforms, system)
         return self._platform_features[system]
 
     def zone_features(
@@ -254,7 +279,8 @@ def _with_zones(flt: PlatformFilter, zones: tuple[str, ...]) -> PlatformFilter:
     )
 
 
-def _platform_features(platforms: gpd.GeoDataFrame, system: OutputSystem) -> list[bytes]:
+def platform_feature_bytes(platforms: gpd.GeoDataFrame, system: OutputSystem) -> list[bytes]:
+    """Every platform of an assigned frame as GeoJSON Feature bytes, coordinates in ``system``."""
     x, y = from_wgs84(platforms.geometry.x.to_numpy(), platforms.geometry.y.to_numpy(), system)
     x, y = np.round(x, 7), np.round(y, 7)
     props = frame_records(

@@ -28,7 +28,12 @@ from geo.errors import (
     InvalidGeometryError,
     MapOptionError,
     MissingAssetError,
+    PreconditionFailedError,
+    RecordExistsError,
+    RecordInvalidError,
+    RecordNotFoundError,
     SnapshotError,
+    StoreUnavailableError,
     UnknownZoneLayerError,
     ValidationError,
 )
@@ -71,6 +76,11 @@ class NotFoundError(ApiError):
 #: geo error class -> (HTTP status, title, whether the message may be shown to the client).
 #: Looked up along the class's MRO, so subclasses inherit their parent's row.
 ERROR_TABLE: dict[type[BaseException], tuple[int, str, bool]] = {
+    RecordInvalidError: (422, "Invalid platform", True),
+    RecordNotFoundError: (404, "Not found", True),
+    RecordExistsError: (409, "Platform exists", True),
+    PreconditionFailedError: (412, "Precondition failed", True),
+    StoreUnavailableError: (503, "Registry store unavailable", True),
     FilterError: (400, "Invalid filter", True),
     ChainOptionError: (400, "Invalid chain option", True),
     DistrictBasisError: (400, "Invalid district basis", True),
@@ -135,7 +145,13 @@ async def _biomap_error(request: Request, exc: Exception) -> Response:
     if not expose:
         log.error("request %s failed: %r", request_id(request), exc, exc_info=exc)
         return problem(status, title, _generic(status, request), request)
-    return problem(status, title, str(exc), request)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, RecordInvalidError):
+        extra["invalid-params"] = [{"name": k, "reason": v} for k, v in exc.fields.items()]
+    response = problem(status, title, str(exc), request, **extra)
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

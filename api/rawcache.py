@@ -1,7 +1,7 @@
 """A response cache in front of the routes, keyed by the raw request (ASGI middleware).
 
-The service's data is loaded once and never changes while it runs, so a successful ``GET``
-answer depends only on its URL, the host it was asked on (links embed it) and the
+Between two registry snapshots (``app.state.generation``, see :mod:`api.live`) a successful
+``GET`` answer depends only on its URL, the host it was asked on (links embed it) and the
 ``Accept``/``Accept-Encoding`` headers. Replaying such an answer skips routing, parameter
 validation and serialisation, which dominate the cost of small requests. Only complete ``200``
 responses up to ``max_body`` bytes are kept, at most ``max_entries`` of them (least recently
@@ -60,7 +60,10 @@ class ResponseCacheMiddleware:
         headers = dict(scope.get("headers", []))
         if b"if-none-match" in headers:
             return None
+        app = scope.get("app")
+        generation = getattr(getattr(app, "state", None), "generation", 0)
         return (
+            generation,  # a new registry snapshot: nothing cached before it is replayed
             scope["path"],
             scope.get("query_string", b""),
             scope.get("scheme"),

@@ -64,7 +64,8 @@ def send(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """Send ``prepared``, or 304 Not Modified when the client already holds this ETag."""
-    head = {"ETag": prepared.etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept"}
+    cache = f"public, max-age={max_age}" if max_age else "no-cache"  # 0: revalidate (ETag, 304)
+    head = {"ETag": prepared.etag, "Cache-Control": cache, "Vary": "Accept"}
     head |= headers or {}
     inm = request.headers.get("if-none-match")
     if inm and prepared.etag in {t.strip().removeprefix("W/") for t in inm.split(",")}:

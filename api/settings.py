@@ -46,7 +46,10 @@ class Settings(BaseSettings):
         default=1000, ge=1, le=100_000, description="Larger `limit` values are clamped to this."
     )
     cache_max_age: int = Field(
-        default=300, ge=0, description="Cache-Control max-age (s) of data responses."
+        default=0,
+        ge=0,
+        description="Cache-Control max-age (s) of data responses. The registry can be edited, "
+        "so 0 (no-cache: clients revalidate with the ETag and get 304s) is the default.",
     )
     cache_entries: int = Field(
         default=256, ge=0, description="Filtered responses kept in memory (LRU)."
@@ -60,6 +63,13 @@ class Settings(BaseSettings):
     unknown_params: Literal["reject", "ignore"] = Field(
         default="reject",
         description="Query parameters an endpoint does not define: 400 (reject) or ignored.",
+    )
+    reload_poll_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=60,
+        description="How often (s) the store is checked for other writers' changes (PostGIS "
+        "also notifies at once).",
     )
     public_url: str | None = Field(
         default=None,

@@ -13,9 +13,10 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api.data import CRS84, Collection, OutputSystem, ServiceData
+from api.data import CRS84, Collection, OutputSystem, ServiceData, platform_feature_bytes
 from api.errors import NotFoundError
 from api.models import CollectionInfo, Collections, Feature, FeatureCollection
 from api.params import (
@@ -39,7 +40,9 @@ from api.responses import (
     send,
 )
 from geo.filters import PlatformFilter
+from geo.store import etag, records_to_frame
 from geo.taxonomy import VOCABULARIES
+from geo.zones.assign import assign_platforms
 
 router = APIRouter(tags=["OGC API - Features"])
 
@@ -201,23 +204,47 @@ async def item(
     crs: CrsParam = None,
     f: GeoFormat = None,
 ) -> Response:
-    """One platform, or one zone with its density figures."""
+    """One platform, or one zone with its density figures.
+
+    A platform is read from the store, so it is current even before this server's snapshot
+    catches up with a write; its ETag is the record's, the one ``If-Match`` is checked against.
+    """
     data = _data(request)
     coll = _collection(request, collection_id)
-    pos = coll.position.get(feature_id)
-    if pos is None:
-        raise NotFoundError(f"no feature {feature_id!r} in collection {coll.id!r}")
     system = output_system(crs)
-    features, _ = _features(data, coll, system, platforms.filter(), platforms)
     base = base_url(request)
     links = [
         {"href": self_url(request), "rel": "self", "type": GEOJSON, "title": "This feature"},
         {"href": f"{base}/collections/{coll.id}", "rel": "collection", "type": JSON},
     ]
+    if coll.kind == "platforms":
+        feature, tag = await _platform_item(data, feature_id, system)
+        body = feature[:-1] + b',"links":' + dumps(links) + b"}"
+        prepared = Prepared(body, GEOJSON, tag if system == "wgs84" else tag[:-1] + '-gcj02"')
+        return send(request, prepared, max_age=0, headers=content_crs(system))
+    pos = coll.position.get(feature_id)
+    if pos is None:
+        raise NotFoundError(f"no feature {feature_id!r} in collection {coll.id!r}")
+    features, _ = _features(data, coll, system, platforms.filter(), platforms)
     body = features[pos][:-1] + b',"links":' + dumps(links) + b"}"
     return send(
         request, Prepared.of(body, GEOJSON), max_age=_max_age(request), headers=content_crs(system)
     )
+
+
+async def _platform_item(
+    data: ServiceData, feature_id: str, system: OutputSystem
+) -> tuple[bytes, str]:
+    """The stored platform's Feature bytes and ETag (the snapshot's bytes when still current)."""
+    record = await run_in_threadpool(data.store.get, feature_id)
+    if record is None:
+        raise NotFoundError(f"no feature {feature_id!r} in collection 'platforms'")
+    tag = etag(record) or ""
+    pos = data.collections["platforms"].position.get(feature_id)
+    if pos is not None and data.etags.get(feature_id) == tag:
+        return data.platform_features(system)[pos], tag
+    frame, _ = assign_platforms(records_to_frame([record]), data.city, data.layers)
+    return platform_feature_bytes(frame, system)[0], tag
 
 
 # -- helpers ------------------------------------------------------------------------------------
