@@ -88,3 +88,7 @@ class RecordInvalidError(BiomapError, ValueError):
 
 class StoreUnavailableError(BiomapError, RuntimeError):
     """The store cannot be reached (a database that is down); retry later."""
+
+
+class TokenError(BiomapError, ValueError):
+    """An API token was asked for with an invalid name or role."""
