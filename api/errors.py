@@ -34,6 +34,7 @@ from geo.errors import (
     RecordNotFoundError,
     SnapshotError,
     StoreUnavailableError,
+    TokenError,
     UnknownZoneLayerError,
     ValidationError,
 )
@@ -77,6 +78,7 @@ class NotFoundError(ApiError):
 #: Looked up along the class's MRO, so subclasses inherit their parent's row.
 ERROR_TABLE: dict[type[BaseException], tuple[int, str, bool]] = {
     RecordInvalidError: (422, "Invalid platform", True),
+    TokenError: (400, "Invalid token request", True),
     RecordNotFoundError: (404, "Not found", True),
     RecordExistsError: (409, "Platform exists", True),
     PreconditionFailedError: (412, "Precondition failed", True),

@@ -107,13 +107,17 @@ def test_replace_needs_if_match_and_refuses_a_stale_etag(editor):
     feature["properties"]["name_en"] = "Renamed"
     assert_problem(client.put(url, json=feature, headers={**auth, "Content-Type": GEO}), 428)
     ok = client.put(
-        url, json=feature, headers={**auth, "Content-Type": GEO, "If-Match": created.headers["etag"]}
+        url,
+        json=feature,
+        headers={**auth, "Content-Type": GEO, "If-Match": created.headers["etag"]},
     )
     assert ok.status_code == 200, ok.text
     assert ok.json()["properties"]["name_en"] == "Renamed"
     assert ok.headers["etag"] != created.headers["etag"]
     stale = client.put(
-        url, json=feature, headers={**auth, "Content-Type": GEO, "If-Match": created.headers["etag"]}
+        url,
+        json=feature,
+        headers={**auth, "Content-Type": GEO, "If-Match": created.headers["etag"]},
     )
     assert_problem(stale, 412)
 
@@ -185,7 +189,7 @@ def test_a_gcj02_point_declared_as_wgs84_is_refused_when_the_address_disagrees(e
     assert r.status_code == 201, r.text
     props = r.json()["properties"]
     assert props["coord_crs_in"] == "gcj02"
-    lon, lat = r.json()["geometry"]["coordinates"]
+    lon, _lat = r.json()["geometry"]["coordinates"]
     assert abs(lon - 113.4535) > 0.003  # shifted to WGS84, several hundred metres
 
 
@@ -261,3 +265,15 @@ def test_zone_layers_are_read_only(editor):
 def test_unknown_platform_history_is_404(editor):
     client, _ = editor
     assert_problem(client.get(f"{ITEMS}/no-such-id/history"), 404)
+
+
+def test_a_viewer_or_revoked_token_gets_403(editor, registry_copy):
+    client, auth = editor
+    store = GeoJSONStore(registry_copy)
+    viewer = issue_token(store, role="viewer", name="bob")
+    head = {"Content-Type": GEO, "Authorization": f"Bearer {viewer}"}
+    assert_problem(client.post(ITEMS, json=new_platform(), headers=head), 403)
+    store.tokens().revoke("alice")
+    assert_problem(
+        client.post(ITEMS, json=new_platform(), headers={**auth, "Content-Type": GEO}), 403
+    )
