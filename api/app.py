@@ -20,6 +20,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 
 import geo
+from api.auth import read_access
 from api.data import ServiceData
 from api.errors import PROBLEM_JSON, RequestIdMiddleware, install_error_handlers
 from api.live import LiveRegistry
@@ -99,7 +100,7 @@ def create_app(
         version=geo.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        dependencies=[Depends(reject_unknown_params)],
+        dependencies=[Depends(read_access), Depends(reject_unknown_params)],
         static_url="/static/docs",
     )
     app.state.settings = settings

@@ -55,10 +55,13 @@ class ApiError(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, *, param: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, param: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.param = param
+        self.headers = dict(headers or {})
 
 
 class BadParameterError(ApiError):
@@ -72,6 +75,38 @@ class NotFoundError(ApiError):
 
     status = 404
     title = "Not found"
+
+
+class UnauthorizedError(ApiError):
+    """No token, a malformed one or an unknown one (401 with ``WWW-Authenticate: Bearer``)."""
+
+    status = 401
+    title = "Unauthorized"
+
+    def __init__(self, detail: str, *, error: str | None = None) -> None:
+        challenge = 'Bearer realm="biomap"' + (f', error="{error}"' if error else "")
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class ForbiddenError(ApiError):
+    """A known token that is revoked, or whose role is too low (403)."""
+
+    status = 403
+    title = "Forbidden"
+
+
+class TooManyAttemptsError(ApiError):
+    """Too many failed token attempts from one client (429 with ``Retry-After``)."""
+
+    status = 429
+    title = "Too many failed attempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many failed token attempts from this address; retry in {retry_after} s "
+            "with a valid token",
+            headers={"Retry-After": str(retry_after)},
+        )
 
 
 #: geo error class -> (HTTP status, title, whether the message may be shown to the client).
@@ -95,6 +130,7 @@ ERROR_TABLE: dict[type[BaseException], tuple[int, str, bool]] = {
     InvalidGeometryError: (400, "Invalid geometry", True),
     MapOptionError: (400, "Invalid map option", True),
     SnapshotError: (400, "Invalid snapshot option", True),
+    TokenError: (400, "Invalid token request", True),
     MissingAssetError: (503, "Map assets not installed", True),
     FontNotFoundError: (503, "CJK font not installed", True),
     DataFileError: (503, "Service data unavailable", False),
@@ -111,8 +147,16 @@ def status_for(exc: BaseException) -> tuple[int, str, bool]:
     return 500, "Internal server error", False
 
 
-def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> Response:
-    """A problem+json response (RFC 9457) carrying the request id."""
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    request: Request,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """A problem+json response (RFC 9457) carrying the request id (and any extra ``headers``)."""
     body = {
         "type": "about:blank",
         "title": title,
@@ -122,10 +166,8 @@ def problem(status: int, title: str, detail: str, request: Request, **extra: Any
         "request_id": request_id(request),
         **extra,
     }
-    headers = {REQUEST_ID_HEADER: request_id(request)}
-    return Response(
-        orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
-    )
+    head = {**(headers or {}), REQUEST_ID_HEADER: request_id(request)}
+    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=head)
 
 
 def request_id(request: Request) -> str:
@@ -139,7 +181,7 @@ def request_id(request: Request) -> str:
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     extra = {"invalid-params": [{"name": exc.param, "reason": exc.detail}]} if exc.param else {}
-    return problem(exc.status, exc.title, exc.detail, request, **extra)
+    return problem(exc.status, exc.title, exc.detail, request, headers=exc.headers, **extra)
 
 
 async def _biomap_error(request: Request, exc: Exception) -> Response:

@@ -6,6 +6,9 @@ Between two registry snapshots (``app.state.generation``, see :mod:`api.live`) a
 validation and serialisation, which dominate the cost of small requests. Only complete ``200``
 responses up to ``max_body`` bytes are kept, at most ``max_entries`` of them (least recently
 used first out); conditional requests (``If-None-Match``) and everything else pass through.
+Requests with an ``Authorization`` header pass through too, neither stored nor answered from
+the cache: a replay would skip the token check (its answer is the caller's alone, RFC 9111
+§3.5), and a request without one that needs a token is never a 200 to store.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ class ResponseCacheMiddleware:
         ):
             return None
         headers = dict(scope.get("headers", []))
-        if b"if-none-match" in headers:
+        if b"if-none-match" in headers or b"authorization" in headers:
             return None
         app = scope.get("app")
         generation = getattr(getattr(app, "state", None), "generation", 0)

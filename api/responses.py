@@ -63,8 +63,13 @@ def send(
     max_age: int,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Send ``prepared``, or 304 Not Modified when the client already holds this ETag."""
-    cache = f"public, max-age={max_age}" if max_age else "no-cache"  # 0: revalidate (ETag, 304)
+    """Send ``prepared``, or 304 Not Modified when the client already holds this ETag.
+
+    An answer to a request with a token is ``private``: shared caches must not hand it to others.
+    ``max_age`` 0 means ``no-cache``: clients revalidate with the ETag (and get a 304).
+    """
+    scope = "private" if "authorization" in request.headers else "public"
+    cache = f"{scope}, max-age={max_age}" if max_age else f"{scope}, no-cache"
     head = {"ETag": prepared.etag, "Cache-Control": cache, "Vary": "Accept"}
     head |= headers or {}
     inm = request.headers.get("if-none-match")

@@ -76,6 +76,28 @@ class Settings(BaseSettings):
         description="Base URL used in links (behind a proxy); taken from the request if unset.",
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    read_token_required: bool = Field(
+        default=False,
+        description="Reads need a live token (any role, `Authorization: Bearer ...`); "
+        "/healthz and the API docs stay open. Writes always need editor or admin.",
+    )
+    auth_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed token attempts one client (IP) may make within "
+        "`auth_failure_window` before it is answered 429.",
+    )
+    auth_failure_window: int = Field(
+        default=60,
+        ge=1,
+        le=86_400,
+        description="Seconds over which failed token attempts are counted (and blocked for).",
+    )
+    auth_tracked_clients: int = Field(
+        default=10_000,
+        ge=1,
+        description="Clients whose failed attempts are remembered (the oldest are forgotten).",
+    )
 
     @property
     def store_location(self) -> str | Path | None:

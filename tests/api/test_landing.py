@@ -12,7 +12,7 @@ def test_landing_json_links_everything(client):
     rels = {link["rel"] for link in r.json()["links"]}
     assert {"self", "service-desc", "service-doc", "conformance", "data"} <= rels
     assert r.headers["etag"]
-    assert r.headers["cache-control"] == "no-cache"  # editable data: revalidate by ETag
+    assert r.headers["cache-control"] == "public, no-cache"  # editable data: revalidate by ETag
 
 
 @pytest.mark.parametrize(

@@ -59,3 +59,17 @@ def test_cache_can_be_turned_off():
         client.get("/stats/density")
         client.get("/stats/density")
         assert _cache(app).hits == 0
+
+
+def test_requests_with_a_token_are_neither_replayed_nor_stored():
+    app = create_app(Settings())
+    with TestClient(app) as client:
+        auth = {"Authorization": "Bearer anything"}
+        for _ in range(2):
+            assert client.get("/stats/density", headers=auth).status_code == 200
+        assert _cache(app).hits == 0
+        client.get("/stats/density")
+        client.get("/stats/density")
+        assert _cache(app).hits == 1
+        assert client.get("/stats/density", headers=auth).status_code == 200
+        assert _cache(app).hits == 1
