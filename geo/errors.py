@@ -92,3 +92,7 @@ class StoreUnavailableError(BiomapError, RuntimeError):
 
 class TokenError(BiomapError, ValueError):
     """An API token was asked for with an invalid name or role."""
+
+
+class StoreSchemaError(DataFileError):
+    """A database store has no biomap schema, or an older or newer one than this biomap's."""

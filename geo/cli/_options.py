@@ -48,7 +48,7 @@ StoreOpt = Annotated[
         "-r",
         envvar="BIOMAP_STORE",
         help="Registry store: a GeoJSON path (default: the shipped data/platforms.geojson) "
-        "[env BIOMAP_STORE].",
+        "or a postgresql://user@host/db URL [env BIOMAP_STORE].",
     ),
 ]
 LangOpt = Annotated[Lang, typer.Option("--lang", help="Label language: zh (default) or en.")]
@@ -96,10 +96,20 @@ def city_of(city: str | None) -> City:
 
 
 def store_of(store: str | None) -> PlatformStore:
-    """The store a ``--store`` value names (the shipped file for ``None``)."""
+    """The store a ``--store`` value names (the shipped file for ``None``).
+
+    A store with connections to close (PostGIS) is closed when the command ends.
+    """
+    import click
+
     from geo.store import open_store
 
-    return open_store(store)
+    target = open_store(store)
+    close = getattr(target, "close", None)
+    ctx = click.get_current_context(silent=True)
+    if callable(close) and ctx is not None:
+        ctx.call_on_close(close)
+    return target
 
 
 def platforms_of(store: str | None) -> gpd.GeoDataFrame:

@@ -24,6 +24,17 @@ from geo.store.schema import (
     validate_records,
 )
 
+
+def _open_postgis(url: str) -> PlatformStore:
+    """Import the PostGIS store (and psycopg) only when a ``postgresql://`` URL is opened."""
+    from geo.store.postgis import open_postgis
+
+    return open_postgis(url)
+
+
+SCHEMES.setdefault("postgresql", _open_postgis)
+SCHEMES.setdefault("postgres", _open_postgis)
+
 __all__ = [
     "ANY",
     "DEFAULT_REGISTRY",

@@ -188,9 +188,7 @@ class GeoJSONStore:
                     change.seq = seq
                     lines.append(json.dumps(change.to_dict(), ensure_ascii=False))
                 _append_durably(self.history_path, ("\n".join(lines) + "\n").encode("utf-8"))
-            feats = [json.dumps(f, ensure_ascii=False) for f in to_geojson(records)["features"]]
-            text = '{"type": "FeatureCollection", "features": [\n' + ",\n".join(feats) + "\n]}\n"
-            write_atomic(self.path, text.encode("utf-8"))
+            write_atomic(self.path, geojson_bytes(records))
         except BaseException:
             if changes and self.history_path.exists():
                 os.truncate(self.history_path, size)  # the change did not happen
@@ -219,6 +217,12 @@ class GeoJSONStore:
     def tokens(self) -> FileTokenStore:
         """The token hashes in ``platforms.tokens.json``."""
         return FileTokenStore(self.tokens_path, self)
+
+
+def geojson_bytes(records: list[PlatformRecord]) -> bytes:
+    """The registry file's content: a FeatureCollection with one Feature per line (UTF-8)."""
+    feats = [json.dumps(f, ensure_ascii=False) for f in to_geojson(records)["features"]]
+    return ('{"type": "FeatureCollection", "features": [\n' + ",\n".join(feats) + "\n]}\n").encode()
 
 
 def check_expectation(record_id: str, current: PlatformRecord | None, expect: Any) -> None:

@@ -24,9 +24,13 @@ def make_client(**settings: object) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.fixture(scope="session")
-def client() -> Iterator[TestClient]:
-    yield from make_client()
+@pytest.fixture(scope="session", params=["file", "postgis"])
+def client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """The service on the shipped registry: as a file (the default), and in PostGIS."""
+    if request.param == "file":
+        yield from make_client()
+    else:
+        yield from make_client(store=request.getfixturevalue("pg_shipped_url"))
 
 
 @pytest.fixture(scope="session")

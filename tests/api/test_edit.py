@@ -1,6 +1,7 @@
 """OGC API - Features Part 4 on platforms: create, replace, patch, delete, history and restore.
 
-Each test gets its own copy of the shipped registry (the file store) and an editor's token.
+Each test runs on both stores (``store_location``: a file copy of the shipped registry, and a
+fresh PostGIS database holding it) with an editor's token.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from geo.store import DEFAULT_REGISTRY, GeoJSONStore
+from geo.store import DEFAULT_REGISTRY, open_store
 from tests.api.conftest import assert_problem
 from tests.auth_tokens import issue_token
 
@@ -33,12 +34,24 @@ def registry_copy(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def editor(registry_copy: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    settings = Settings(store=str(registry_copy), reload_poll_s=0.05)
-    token = issue_token(GeoJSONStore(registry_copy), role="editor", name="alice")
+def client_for(location: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A client of a service on ``location`` and an editor's (alice's) auth header."""
+    settings = Settings(store=location, reload_poll_s=0.05)
+    store = open_store(location)
+    token = issue_token(store, role="editor", name="alice")
+    getattr(store, "close", lambda: None)()
     with TestClient(create_app(settings)) as client:
         yield client, {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def editor(store_location: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    yield from client_for(store_location)
+
+
+@pytest.fixture
+def file_editor(registry_copy: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    yield from client_for(str(registry_copy))
 
 
 def new_platform(**props: object) -> dict:
@@ -250,8 +263,8 @@ def test_two_concurrent_edits_of_one_record_exactly_one_wins(editor):
     assert sorted(statuses) == [200, 412, 412, 412]
 
 
-def test_writes_keep_the_registry_file_mode(editor, registry_copy):
-    client, auth = editor
+def test_writes_keep_the_registry_file_mode(file_editor, registry_copy):
+    client, auth = file_editor
     create(client, auth)
     assert stat.S_IMODE(registry_copy.stat().st_mode) == 0o644
 
@@ -267,9 +280,9 @@ def test_unknown_platform_history_is_404(editor):
     assert_problem(client.get(f"{ITEMS}/no-such-id/history"), 404)
 
 
-def test_a_viewer_or_revoked_token_gets_403(editor, registry_copy):
+def test_a_viewer_or_revoked_token_gets_403(editor, store_location):
     client, auth = editor
-    store = GeoJSONStore(registry_copy)
+    store = open_store(store_location)
     viewer = issue_token(store, role="viewer", name="bob")
     head = {"Content-Type": GEO, "Authorization": f"Bearer {viewer}"}
     assert_problem(client.post(ITEMS, json=new_platform(), headers=head), 403)
