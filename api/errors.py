@@ -130,7 +130,6 @@ ERROR_TABLE: dict[type[BaseException], tuple[int, str, bool]] = {
     InvalidGeometryError: (400, "Invalid geometry", True),
     MapOptionError: (400, "Invalid map option", True),
     SnapshotError: (400, "Invalid snapshot option", True),
-    TokenError: (400, "Invalid token request", True),
     MissingAssetError: (503, "Map assets not installed", True),
     FontNotFoundError: (503, "CJK font not installed", True),
     DataFileError: (503, "Service data unavailable", False),

@@ -19,8 +19,8 @@ from geo.cli import maps as _maps  # noqa: E402, F401
 from geo.cli import serve as _serve  # noqa: E402, F401
 from geo.cli import snapshot as _snapshot  # noqa: E402, F401
 from geo.cli import stats as _stats  # noqa: E402, F401
-from geo.cli import tokens as _tokens  # noqa: E402, F401
 from geo.cli import store as _store  # noqa: E402, F401
+from geo.cli import tokens as _tokens  # noqa: E402, F401
 
 
 def main() -> None:
