@@ -30,7 +30,7 @@ from api.responses import GEOJSON, JSON, dumps
 from geo.errors import RecordInvalidError, RecordNotFoundError
 from geo.ingest.edit import merge_patch, prepare_record, record_feature
 from geo.store import Change, PlatformRecord, TokenRecord, etag
-from geo.store.base import Operation
+from geo.store.base import Operation, history_document
 
 router = APIRouter(tags=["OGC API - Features - Part 4 (editing)"])
 
@@ -257,8 +257,11 @@ async def item_history(
     changes = await run_in_threadpool(data.store.history, feature_id)
     if not changes:
         raise NotFoundError(f"platform {feature_id!r} has no history (it never existed here)")
-    body = {"id": feature_id, "history": [c.to_dict() for c in changes]}
-    return Response(dumps(body), media_type=JSON, headers={"Cache-Control": "no-store"})
+    return Response(
+        dumps(history_document(feature_id, changes)),
+        media_type=JSON,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.post(

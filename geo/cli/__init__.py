@@ -15,6 +15,7 @@ app = typer.Typer(
 # Command modules register themselves on ``app`` when imported.
 from geo.cli import core as _core  # noqa: E402, F401
 from geo.cli import data as _data  # noqa: E402, F401
+from geo.cli import history as _history  # noqa: E402, F401
 from geo.cli import maps as _maps  # noqa: E402, F401
 from geo.cli import serve as _serve  # noqa: E402, F401
 from geo.cli import snapshot as _snapshot  # noqa: E402, F401

@@ -86,6 +86,14 @@ class Change:
         )
 
 
+def history_document(record_id: str, changes: list[Change]) -> dict[str, Any]:
+    """A record's history as JSON: ``{"id": ..., "history": [changes, oldest first]}``.
+
+    The API's ``.../items/{id}/history`` and ``biomap history ID --format json`` both give it.
+    """
+    return {"id": record_id, "history": [c.to_dict() for c in changes]}
+
+
 def diff_changes(
     before: dict[str, PlatformRecord], after: dict[str, PlatformRecord], *, actor: str
 ) -> list[Change]:
