@@ -94,6 +94,7 @@ def create_app(
             yield
         finally:
             live.stop()
+            app.state.data.store.close()  # the PostGIS pool; nothing for the file store
 
     app = FastAPIOffline(
         title="biomap API",

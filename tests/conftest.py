@@ -94,7 +94,7 @@ def pg_shipped_url(pg_cluster: Cluster) -> str:
     name = "biomap_shipped"
     pg_cluster.execute(f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE} STRATEGY FILE_COPY")
     url = pg_cluster.url(name)
-    with open_store(url) as store:  # type: ignore[attr-defined]
+    with open_store(url) as store:
         store.save(open_store(DEFAULT_REGISTRY).load(), actor="import")
     return url
 
@@ -120,5 +120,5 @@ def store_location(request: pytest.FixtureRequest, tmp_path) -> str:
     store.save(open_store(DEFAULT_REGISTRY).load(), actor="import")
     if request.param == "file":
         (tmp_path / "platforms.geojson").chmod(0o644)
-    getattr(store, "close", lambda: None)()
+    store.close()
     return location

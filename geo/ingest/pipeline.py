@@ -28,7 +28,7 @@ from geo.store import (
     PlatformRecord,
     PlatformStore,
     frame_to_records,
-    open_store,
+    opened_store,
     records_to_frame,
     validate_records,
 )
@@ -466,9 +466,8 @@ def ingest_file(
     records, report.rows = ingest_rows(
         table, city=city, geocoder=geocoder, columns=columns, progress=progress
     )
-    target = open_store(store)
     # From reading the registry to replacing it, no other writer can interleave.
-    with nullcontext() if dry_run else target.locked():
+    with opened_store(store) as target, nullcontext() if dry_run else target.locked():
         _merge_into(
             target,
             records,

@@ -12,6 +12,7 @@ from geo.store.base import (
     etag,
     load_registry,
     open_store,
+    opened_store,
 )
 from geo.store.file import GeoJSONStore
 from geo.store.schema import (
@@ -51,6 +52,7 @@ __all__ = [
     "frame_to_records",
     "load_registry",
     "open_store",
+    "opened_store",
     "parse_geojson",
     "records_to_frame",
     "to_geojson",

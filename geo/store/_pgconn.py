@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -62,6 +63,15 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     set_json_loads(orjson.loads, conn)
 
 
+def _close_pool(pool: ConnectionPool[Any]) -> None:
+    """Close ``pool``; from one of its own worker threads (a garbage collection that ran there),
+    hand the closing to a new thread, since a worker cannot wait for itself to stop."""
+    if threading.current_thread().name.startswith(pool.name):
+        threading.Thread(target=pool.close, kwargs={"timeout": 1.0}, daemon=True).start()
+    else:
+        pool.close(timeout=1.0)
+
+
 class Connector:
     """Sessions to one database: pooled ones for statements, dedicated ones for locks/LISTEN."""
 
@@ -80,6 +90,8 @@ class Connector:
             if k not in given
         }
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        #: Closes the pool when a store is dropped without ``close()`` (never from its worker).
+        self._finalizer: weakref.finalize[Any, Any] | None = None
         self._pool_lock = threading.Lock()
         self._local = threading.local()
 
@@ -178,14 +190,18 @@ class Connector:
                 )
                 pool.open(wait=False)
                 self._pool = pool
+                self._finalizer = weakref.finalize(self, _close_pool, pool)
             return self._pool
 
     def discard_pool(self) -> None:
         """Close the pool; the next statement opens a new one (after the database is back)."""
         with self._pool_lock:
             pool, self._pool = self._pool, None
+            finalizer, self._finalizer = self._finalizer, None
+        if finalizer is not None:
+            finalizer.detach()
         if pool is not None:
-            pool.close(timeout=1.0)
+            _close_pool(pool)
 
     @contextmanager
     def session_lock(self, key: int, *, timeout: float) -> Iterator[None]:

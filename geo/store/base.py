@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -127,6 +127,10 @@ class PlatformStore(Protocol):
 
     def exists(self) -> bool:
         """True when the store holds a registry (possibly empty)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections (PostGIS); the store opens new ones if used again."""
         ...
 
     def read_raw(self) -> list[dict[str, Any]]:
@@ -258,6 +262,20 @@ def open_store(location: str | Path | PlatformStore | None = None) -> PlatformSt
     return factory(text)
 
 
+@contextmanager
+def opened_store(location: str | Path | PlatformStore | None = None) -> Iterator[PlatformStore]:
+    """:func:`open_store` for one task: a store opened here is closed at the end.
+
+    A store passed in stays open (its owner closes it).
+    """
+    store = open_store(location)
+    try:
+        yield store
+    finally:
+        if store is not location:
+            store.close()
+
+
 def load_registry(location: str | Path | PlatformStore | None = None) -> gpd.GeoDataFrame:
     """Load and validate the registry as a WGS84 GeoDataFrame (one row per platform).
 
@@ -268,4 +286,5 @@ def load_registry(location: str | Path | PlatformStore | None = None) -> gpd.Geo
     geo.errors.ValidationError
         Listing every invalid record and why.
     """
-    return records_to_frame(open_store(location).load())
+    with opened_store(location) as store:
+        return records_to_frame(store.load())

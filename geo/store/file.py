@@ -48,6 +48,15 @@ class GeoJSONStore:
     def __repr__(self) -> str:
         return f"GeoJSONStore({str(self.path)!r})"
 
+    def __enter__(self) -> GeoJSONStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing to release (the file is opened per operation); here for the interface."""
+
     @property
     def location(self) -> str:
         """The file's path."""

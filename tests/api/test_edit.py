@@ -39,7 +39,7 @@ def client_for(location: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
     settings = Settings(store=location, reload_poll_s=0.05)
     store = open_store(location)
     token = issue_token(store, role="editor", name="alice")
-    getattr(store, "close", lambda: None)()
+    store.close()
     with TestClient(create_app(settings)) as client:
         yield client, {"Authorization": f"Bearer {token}"}
 
@@ -282,11 +282,11 @@ def test_unknown_platform_history_is_404(editor):
 
 def test_a_viewer_or_revoked_token_gets_403(editor, store_location):
     client, auth = editor
-    store = open_store(store_location)
-    viewer = issue_token(store, role="viewer", name="bob")
-    head = {"Content-Type": GEO, "Authorization": f"Bearer {viewer}"}
-    assert_problem(client.post(ITEMS, json=new_platform(), headers=head), 403)
-    store.tokens().revoke("alice")
+    with open_store(store_location) as store:
+        viewer = issue_token(store, role="viewer", name="bob")
+        head = {"Content-Type": GEO, "Authorization": f"Bearer {viewer}"}
+        assert_problem(client.post(ITEMS, json=new_platform(), headers=head), 403)
+        store.tokens().revoke("alice")
     assert_problem(
         client.post(ITEMS, json=new_platform(), headers={**auth, "Content-Type": GEO}), 403
     )

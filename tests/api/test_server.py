@@ -6,69 +6,31 @@ The server runs with BIOMAP_MAX_LIMIT=25 so that GDAL's OAPIF driver, which asks
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pyogrio
 import pytest
 
+from tests.servers import ROOT, serving
+
 from .conftest import SHIPPED_LAYERS
 
 MAX_LIMIT = 25
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    env = {**os.environ, "BIOMAP_MAX_LIMIT": str(MAX_LIMIT), "NO_PROXY": "127.0.0.1,localhost"}
-    biomap = Path(sys.executable).with_name("biomap")
-    cmd = [
-        str(biomap),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        # The shipped city and store, named explicitly: the options reach the workers.
+    # The shipped city and store, named explicitly: the options reach the workers.
+    with serving(
+        tmp_path_factory.mktemp("serve"),
         "--city",
         str(ROOT / "data" / "cities" / "guangzhou.toml"),
         "--store",
         str(ROOT / "data" / "platforms.geojson"),
-    ]
-    url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(cmd, env=env, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"biomap serve did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        env={"BIOMAP_MAX_LIMIT": str(MAX_LIMIT)},
+    ) as running:
+        yield running.url
 
 
 def test_served_over_http_with_keepalive_and_gzip(server, registry):

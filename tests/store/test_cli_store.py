@@ -28,7 +28,7 @@ def records_of(location: str) -> list:
     try:
         return store.load()
     finally:
-        getattr(store, "close", lambda: None)()
+        store.close()
 
 
 def platform_rows(prefix: str, n: int = 3) -> list[dict[str, str]]:
@@ -102,7 +102,7 @@ def test_history_shows_every_change_oldest_first(store_location):
         op="update",
         expect=etag(first),
     )
-    getattr(store, "close", lambda: None)()
+    store.close()
     table = runner.invoke(app, ["history", first.id, "--store", store_location])
     assert table.exit_code == 0, table.output
     lines = table.output.splitlines()
