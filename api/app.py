@@ -23,6 +23,7 @@ import geo
 from api.auth import read_access
 from api.data import ServiceData
 from api.errors import PROBLEM_JSON, RequestIdMiddleware, install_error_handlers
+from api.heavy import HeavyWork
 from api.live import LiveRegistry
 from api.models import Problem
 from api.params import reject_unknown_params
@@ -89,11 +90,15 @@ def create_app(
             "biomap API: %d platforms, collections %s", len(data.platforms), list(data.collections)
         )
         app.state.live = live = LiveRegistry(app, poll_s=settings.reload_poll_s)
+        app.state.heavy = heavy = HeavyWork(
+            workers=settings.heavy_workers, queue=settings.heavy_queue
+        )
         live.start()
         try:
             yield
         finally:
             live.stop()
+            heavy.close()
             app.state.data.store.close()  # the PostGIS pool; nothing for the file store
 
     app = FastAPIOffline(
@@ -113,6 +118,7 @@ def create_app(
         ResponseCacheMiddleware,
         prefixes=("/stats/", "/collections/"),
         max_entries=settings.response_cache_entries,
+        max_bytes=settings.response_cache_bytes,
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer, cached or not, gets an id
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

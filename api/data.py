@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -26,6 +27,7 @@ from geo.crs import from_wgs84, shift_geometry
 from geo.filters import PlatformFilter
 from geo.geocoding import Geocoder
 from geo.nearest import NearestIndex
+from geo.stats.clustering import study_window
 from geo.stats.density import DensityResult, density_table
 from geo.store import etag, open_store, records_to_frame
 from geo.zones import ZoneLayer, get_layer
@@ -140,7 +142,7 @@ class ServiceData:
         self.collections = {"platforms": self._platform_collection()}
         for name, layer in self.layers.items():
             self.collections[name] = self._zone_collection(layer)
-        self.cache = LruCache(settings.cache_entries)
+        self.cache = LruCache(settings.cache_entries, max_bytes=settings.cache_bytes)
         self._platform_features: dict[str, list[bytes]] = {}
         self.platform_features("wgs84")  # serialise every feature once, before the first request
         self.loaded_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
@@ -181,6 +183,11 @@ class ServiceData:
             provenance=dict(layer.provenance),
             layer=layer,
         )
+
+    @functools.cached_property
+    def window_km2(self) -> float:
+        """The clustering study window's area (the city polygon) in km²."""
+        return study_window(None, city=self.city).area_m2 / 1e6
 
     @property
     def geocoder(self) -> Geocoder:

@@ -5,7 +5,7 @@ Between two registry snapshots (``app.state.generation``, see :mod:`api.live`) a
 ``Accept``/``Accept-Encoding`` headers. Replaying such an answer skips routing, parameter
 validation and serialisation, which dominate the cost of small requests. Only complete ``200``
 responses up to ``max_body`` bytes are kept, at most ``max_entries`` of them (least recently
-used first out); conditional requests (``If-None-Match``) and everything else pass through.
+used first out) and at most ``max_bytes`` in all; conditional requests (``If-None-Match``) and everything else pass through.
 Requests with an ``Authorization`` header pass through too, neither stored nor answered from
 the cache: a replay would skip the token check (its answer is the caller's alone, RFC 9111
 §3.5), and a request without one that needs a token is never a 200 to store.
@@ -34,6 +34,8 @@ class ResponseCacheMiddleware:
         Responses kept; ``0`` turns the cache off.
     max_body
         Largest body (bytes) worth keeping.
+    max_bytes
+        Bytes of bodies kept in all (the least recently used go first).
     """
 
     def __init__(
@@ -43,11 +45,14 @@ class ResponseCacheMiddleware:
         prefixes: tuple[str, ...],
         max_entries: int = 1024,
         max_body: int = 2_000_000,
+        max_bytes: int = 64 * 2**20,
     ) -> None:
         self.app = app
         self.prefixes = prefixes
         self.max_entries = max_entries
         self.max_body = max_body
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._store: OrderedDict[tuple, tuple[Message, bytes]] = OrderedDict()
         self._lock = Lock()
         self.hits = 0
@@ -114,7 +119,11 @@ class ResponseCacheMiddleware:
 
     def _put(self, key: tuple, start: Message, body: bytes) -> None:
         with self._lock:
+            old = self._store.pop(key, None)
+            if old is not None:
+                self.bytes -= len(old[1])
             self._store[key] = (start, body)
-            self._store.move_to_end(key)
-            while len(self._store) > self.max_entries:
-                self._store.popitem(last=False)
+            self.bytes += len(body)
+            while len(self._store) > self.max_entries or self.bytes > self.max_bytes:
+                _, (_, dropped) = self._store.popitem(last=False)
+                self.bytes -= len(dropped)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sys
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import orjson
-from cachetools import LRUCache
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -78,34 +79,78 @@ def send(
     return Response(prepared.body, media_type=prepared.media_type, headers=head)
 
 
+def nbytes(value: Any) -> int:
+    """About how many bytes ``value`` holds (bodies, serialised features, arrays, containers)."""
+    if isinstance(value, Prepared):
+        return len(value.body) + 200
+    if isinstance(value, bytes | bytearray | str):
+        return sys.getsizeof(value)
+    if isinstance(value, np.ndarray):
+        return value.nbytes + 112
+    if isinstance(value, list | tuple | set | frozenset):
+        return sys.getsizeof(value) + sum(nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(nbytes(k) + nbytes(v) for k, v in value.items())
+    return sys.getsizeof(value)
+
+
 class LruCache:
-    """A thread-safe least-recently-used cache of prepared responses (``size=0`` disables it).
+    """A thread-safe least-recently-used cache bounded by entries *and* bytes (``size=0``: off).
 
     Routes fill it from worker threads (``run_in_threadpool``) and the event loop alike, so
-    every access holds the lock (``cachetools.LRUCache`` itself is not thread-safe).
+    every access holds the lock. Sizes come from :func:`nbytes`; a value larger than
+    ``max_entry_bytes`` (an eighth of ``max_bytes`` by default) is not kept, so one large answer
+    cannot push out all the others.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(
+        self, size: int, *, max_bytes: int | None = None, max_entry_bytes: int | None = None
+    ) -> None:
         self.size = size
-        self._items: LRUCache[Any, Any] | None = LRUCache(maxsize=size) if size else None
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = (
+            max_entry_bytes if max_entry_bytes is not None else (max_bytes or 0) // 8 or None
+        )
+        self._items: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._items) if self._items is not None else 0
+            return len(self._items)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes held now (by :func:`nbytes`)."""
+        return self._bytes
 
     def get(self, key: Any) -> Any:
         """The cached value or ``None`` (marks it recently used)."""
-        if self._items is None:
-            return None
         with self._lock:
-            return self._items.get(key)
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
 
     def put(self, key: Any, value: Any) -> None:
-        """Keep ``value`` under ``key`` (the least recently used entry goes when full)."""
-        if self._items is not None:
-            with self._lock:
-                self._items[key] = value
+        """Keep ``value`` under ``key``; the least recently used entries go to make room."""
+        if not self.size:
+            return
+        cost = nbytes(value)
+        if self.max_entry_bytes is not None and cost > self.max_entry_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._items[key] = (value, cost)
+            self._bytes += cost
+            while len(self._items) > self.size or (
+                self.max_bytes is not None and self._bytes > self.max_bytes
+            ):
+                _, (_, freed) = self._items.popitem(last=False)
+                self._bytes -= freed
 
 
 class GeoJSONResponse(JSONResponse):

@@ -54,10 +54,32 @@ class Settings(BaseSettings):
     cache_entries: int = Field(
         default=256, ge=0, description="Filtered responses kept in memory (LRU)."
     )
+    cache_bytes: int = Field(
+        default=64 * 2**20,
+        ge=0,
+        description="Bytes the filtered-response cache may hold; an entry over an eighth of it "
+        "is not kept.",
+    )
     response_cache_entries: int = Field(
         default=1024,
         ge=0,
         description="Whole GET responses of /stats and /collections replayed by raw URL (0: off).",
+    )
+    response_cache_bytes: int = Field(
+        default=64 * 2**20,
+        ge=0,
+        description="Bytes the raw-URL response cache may hold (bodies over 2 MB are not kept).",
+    )
+    heavy_workers: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Processes that run clustering statistics, off the event loop.",
+    )
+    heavy_queue: int = Field(
+        default=8,
+        ge=1,
+        description="Clustering requests admitted at once (running or waiting); more get 503.",
     )
     gzip_min_size: int = Field(default=1024, ge=0, description="Smallest body (bytes) gzipped.")
     unknown_params: Literal["reject", "ignore"] = Field(

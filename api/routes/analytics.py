@@ -1,7 +1,9 @@
 """``/stats/chain`` and ``/stats/clustering``: service-chain gaps and clustering statistics.
 
 Thin routes over :mod:`geo.stats.chain` and :mod:`geo.stats.clustering`: parse the query, make
-one ``geo`` call in a worker thread, serialise (cached per query in the service's LRU cache).
+one ``geo`` call off the event loop, serialise (cached per query in the service's LRU cache).
+Clustering is checked against the server's work bounds first (400 naming the bound) and runs in
+the heavy-work processes (:mod:`api.heavy`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from api.params import DistrictBasisParam, LayerParam, PlatformQuery, platform_q
 from api.responses import Prepared, send
 from geo.errors import InsufficientDataError
 from geo.stats.chain import chain_report
-from geo.stats.clustering import METHODS, clustering_report
+from geo.stats.clustering import METHODS, check_work, clustering_report
 from geo.zones import get_layer
 
 router = APIRouter(tags=["Statistics"])
@@ -162,12 +164,25 @@ async def clustering(
     key = ("stats-clustering", flt, query.methods, tuple(query.options.items()))
     prepared = data.cache.get(key)
     if prepared is None:
-        points = data.platforms[data.platform_mask(flt)]
-        body = await run_in_threadpool(
-            lambda: clustering_report(points, query.methods, city=data.city, **query.options)
+        points = data.platforms.geometry[data.platform_mask(flt)]
+        check_work(query.methods, n_points=len(points), area_km2=data.window_km2, **query.options)
+        body = await request.app.state.heavy.run(
+            _clustering, data.city, points, query.methods, query.options
         )
         if query.method != "all" and body["problems"]:
             raise InsufficientDataError(body["problems"][query.method])
         prepared = Prepared.json(body | {"filter": platforms.describe()})
         data.cache.put(key, prepared)
     return send(request, prepared, max_age=request.app.state.settings.cache_max_age)
+
+
+_worker_cities: dict[bytes, Any] = {}
+
+
+def _clustering(city: Any, points: Any, methods: tuple[str, ...], options: dict[str, Any]) -> Any:
+    """:func:`clustering_report` in a heavy-work process, keeping each city's outline loaded."""
+    import pickle
+
+    key = pickle.dumps(city.profile)
+    city = _worker_cities.setdefault(key, city)
+    return clustering_report(points, methods, city=city, **options)

@@ -88,3 +88,29 @@ def test_response_cache_hammered_from_threads_stays_bounded(eager_switching):
         list(pool.map(work, range(THREADS)))
     assert len(middleware._store) == 32
     assert all(body == key[1] for key, (_, body) in middleware._store.items())
+
+
+def test_lru_cache_is_bounded_by_bytes_and_skips_oversized_values():
+    cache = LruCache(100, max_bytes=10_000)  # entries over 1,250 bytes are not kept
+    cache.put("big", b"x" * 5_000)
+    assert cache.get("big") is None
+    for n in range(50):
+        cache.put(n, b"y" * 1_000)
+    assert cache.bytes <= 10_000
+    assert len(cache) < 10
+    assert cache.get(49) is not None
+    assert cache.get(0) is None
+    cache.put(49, b"z" * 10)  # replacing a key frees its old bytes
+    assert cache.bytes <= 10_000 - 900
+
+
+def test_response_cache_is_bounded_by_bytes():
+    async def app(scope, receive, send):
+        raise AssertionError
+
+    middleware = ResponseCacheMiddleware(app, prefixes=("/stats/",), max_bytes=50_000)
+    start = {"type": "http.response.start", "status": 200, "headers": []}
+    for n in range(40):
+        middleware._put(("GET", f"/stats/{n}"), start, b"b" * 10_000)
+    assert middleware.bytes <= 50_000
+    assert len(middleware._store) == 5

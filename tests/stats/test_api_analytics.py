@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -98,3 +99,58 @@ def test_clustering_with_too_few_points(client):
 )
 def test_clustering_bad_input_is_400(client, params):
     _problem(client.get("/stats/clustering", params=params), 400)
+
+
+@pytest.mark.parametrize(
+    ("params", "bound"),
+    [
+        ({"method": "kde", "cell_m": 250, "geometry": "true"}, "kde cells"),
+        ({"method": "hotspots", "resolution": 9}, "hexagons"),
+        ({"method": "hotspots", "resolution": 8, "permutations": 999, "seed": 1}, None),
+        (
+            {"method": "all", "simulations": 999, "permutations": 999, "resolution": 9,
+             "cell_m": 250, "geometry": "true"},
+            "kde cells",
+        ),
+    ],
+)  # fmt: skip
+def test_clustering_beyond_the_work_bounds_is_a_400_naming_the_bound(client, params, bound):
+    if bound is None:  # at the bound (Guangzhou at H3 resolution 8, 999 permutations): served
+        assert client.get("/stats/clustering", params=params).status_code == 200
+        return
+    body = _problem(client.get("/stats/clustering", params=params), 400)
+    assert body["title"] == "Beyond the server's work bounds"
+    assert bound in body["detail"]
+
+
+def test_the_response_cache_is_bounded_by_bytes():
+    """Twelve seeds of a 12 MB KDE answer stay out of a 4 MB cache; small answers stay in it."""
+    settings = Settings(cache_bytes=4 * 2**20, response_cache_bytes=4 * 2**20)
+    with TestClient(create_app(settings)) as c:
+        cache = c.app.state.data.cache
+        for seed in range(3):
+            params = {"method": "kde", "cell_m": 500, "geometry": "true", "seed": seed}
+            r = c.get("/stats/clustering", params=params)
+            assert r.status_code == 200
+            assert len(r.content) > 10 * 2**20
+        for seed in range(12):
+            assert c.get("/stats/clustering", params={"method": "ann", "seed": seed}).is_success
+        assert 0 < cache.bytes <= settings.cache_bytes
+        kept = [k for k in cache._items if k[0] == "stats-clustering"]
+        assert [k[2] for k in kept] == [("ann",)] * 12  # none of the KDE grids was kept
+
+
+def test_heavy_requests_beyond_the_queue_get_503_with_retry_after():
+    settings = Settings(heavy_workers=1, heavy_queue=1, cache_entries=0, response_cache_entries=0)
+    with TestClient(create_app(settings)) as c, ThreadPoolExecutor(3) as pool:
+        params = {"method": "kde", "cell_m": 500, "geometry": "true"}
+        answers = list(
+            pool.map(lambda s: c.get("/stats/clustering", params=params | {"seed": s}), range(3))
+        )
+        statuses = sorted(r.status_code for r in answers)
+        assert statuses[0] == 200
+        assert 503 in statuses
+        busy = next(r for r in answers if r.status_code == 503)
+        assert busy.headers["Retry-After"] == "5"
+        assert busy.headers["content-type"] == "application/problem+json"
+        assert c.get("/healthz").status_code == 200

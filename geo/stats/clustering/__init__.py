@@ -29,6 +29,7 @@ from geo.stats.clustering._window import (
     study_window,
 )
 from geo.stats.clustering.ann import ClarkEvansResult, clark_evans
+from geo.stats.clustering.budget import WorkLimitError, WorkLimits, check_work, estimate_work
 from geo.stats.clustering.hotspots import GI_BIN_LABELS, HotspotResult, hex_hotspots
 from geo.stats.clustering.kde import KernelDensityResult, kernel_density, silverman_bandwidth
 from geo.stats.clustering.report import METHODS, clustering_report
@@ -45,8 +46,12 @@ __all__ = [
     "RipleyResult",
     "StatisticOptionError",
     "Window",
+    "WorkLimitError",
+    "WorkLimits",
+    "check_work",
     "clark_evans",
     "clustering_report",
+    "estimate_work",
     "hex_hotspots",
     "kernel_density",
     "l_function",
