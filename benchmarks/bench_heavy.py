@@ -47,7 +47,7 @@ def cheap_requests(rng: random.Random) -> dict[str, tuple[str, dict]]:
         "density (cached)": ("/stats/density", {"layer": "districts"}),
         "density (new filter)": (
             "/stats/density",
-            {"layer": "districts", "q": f"{rng.choice('中心实验室平台')}{rng.randrange(10)}"},
+            {"layer": "districts", "q": f"no-such-name-{rng.randrange(10**9)}"},
         ),
         "locate (new point)": (
             "/locate",

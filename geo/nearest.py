@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS, Transformer
+from scipy.spatial import cKDTree
 
 from geo.crs import WGS84
 from geo.errors import CoordinateError
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 
 class NearestIndex:
-    """Platforms projected once to metres, queried many times.
+    """Platforms projected once to metres and kept in a KD-tree (scipy), queried many times.
 
     Parameters
     ----------
@@ -47,6 +48,7 @@ class NearestIndex:
         x, y = self._to_metric.transform(np.asarray(lon, float), np.asarray(lat, float))
         self._x = np.asarray(x, dtype=np.float64)
         self._y = np.asarray(y, dtype=np.float64)
+        self._tree = cKDTree(np.column_stack([self._x, self._y])) if len(self._x) else None
 
     def __len__(self) -> int:
         return len(self._x)
@@ -99,20 +101,35 @@ class NearestIndex:
         self._check_point(lon, lat)
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k!r}")
-        candidates = np.arange(len(self._x))
+        n = len(self._x)
         if mask is not None:
-            if len(mask) != len(self._x):
-                raise ValueError(f"mask has {len(mask)} entries for {len(self._x)} platforms")
-            candidates = candidates[np.asarray(mask, dtype=bool)]
+            mask = np.asarray(mask, dtype=bool)
+            if len(mask) != n:
+                raise ValueError(f"mask has {len(mask)} entries for {n} platforms")
+        if self._tree is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         qx, qy = self._to_metric.transform(lon, lat)
-        dist = np.hypot(self._x[candidates] - qx, self._y[candidates] - qy)
+        bound = np.inf if max_distance_m is None else max_distance_m * (1 + 1e-12)
+        # Ask the KD-tree for more until k pass the mask and every tie of the k-th is in.
+        ask = min(k + 1, n)
+        while True:
+            dist, pos = self._tree.query([qx, qy], k=ask, distance_upper_bound=bound)
+            dist, pos = np.atleast_1d(dist), np.atleast_1d(pos)
+            found = pos < n  # the tree pads with n (and inf) beyond the bound
+            exhausted = ask >= n or not found.all()
+            farthest = dist[found][-1] if found.any() else np.inf
+            dist, pos = dist[found], pos[found]
+            if mask is not None:
+                keep = mask[pos]
+                dist, pos = dist[keep], pos[keep]
+            if exhausted or (len(pos) >= k and farthest > dist[k - 1]):
+                break
+            ask = min(ask * 4, n)
         if max_distance_m is not None:
             keep = dist <= max_distance_m
-            candidates, dist = candidates[keep], dist[keep]
-        if len(dist) > k:
-            part = np.argpartition(dist, k - 1)[:k]
-            candidates, dist = candidates[part], dist[part]
-        order = np.lexsort((candidates, dist))
+            pos, dist = pos[keep], dist[keep]
+        order = np.lexsort((pos, dist))[:k]
+        candidates = pos
         return candidates[order].astype(np.int64), dist[order]
 
 

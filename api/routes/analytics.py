@@ -102,13 +102,20 @@ class ClusteringQuery:
         geometry: Annotated[
             bool, Query(description="Include the KDE cells and hexagons as GeoJSON (for maps).")
         ] = False,
+        sites: Annotated[
+            bool,
+            Query(
+                description="Compute on distinct sites (platforms sharing a point count once) "
+                "instead of platforms; `points` in the answer says how many coincide."
+            ),
+        ] = False,
     ) -> None:
         self.method = method
         self.methods = METHODS if method == "all" else (method,)
         self.options = {
             "n_simulations": simulations, "seed": seed, "bandwidth_m": bandwidth_m,
             "cell_m": cell_m, "resolution": resolution, "permutations": permutations,
-            "with_geometry": geometry,
+            "with_geometry": geometry, "sites": sites,
         }  # fmt: skip
 
 

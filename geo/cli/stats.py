@@ -219,6 +219,12 @@ def clustering(
     cell: Annotated[float, typer.Option(min=50, help="KDE cell size in metres.")] = 1000.0,
     resolution: Annotated[int, typer.Option(min=0, max=15, help="H3 resolution.")] = 7,
     permutations: Annotated[int, typer.Option(min=0, help="Gi* permutations.")] = 999,
+    sites: Annotated[
+        bool,
+        typer.Option(
+            "--sites", help="One point per distinct site (platforms sharing a point count once)."
+        ),
+    ] = False,
     store: StoreOpt = None,
     city: CityOpt = None,
     flt: PlatformFilter | None = None,
@@ -237,6 +243,10 @@ def clustering(
     _usage(lambda: flt.check_zones(where.zone_layers()))
     points = flt.apply(platforms_of(store))
     if fmt is Fmt.csv:
+        if sites:
+            from geo.stats.clustering.sites import distinct_sites
+
+            points = distinct_sites(points)
         _clustering_csv(
             points, where, method, simulations, seed, bandwidth, cell, resolution, permutations
         )
@@ -247,13 +257,18 @@ def clustering(
         points, METHODS if method == "all" else (method,), city=where,
         n_simulations=simulations, seed=seed,
         bandwidth_m=bandwidth, cell_m=cell, resolution=resolution, permutations=permutations,
-        progress=_progress(),
+        sites=sites, progress=_progress(),
     )  # fmt: skip
     problems = report["problems"]
     if fmt is Fmt.json:
         _echo_json(report)
     else:
-        for name in (k for k in report if k != "problems"):
+        shared = report["points"]
+        typer.echo(
+            f"{shared['points']} points on {shared['distinct_sites']} distinct sites "
+            f"({shared['coincident']} share a site); statistics on: {shared['basis']}"
+        )
+        for name in (k for k in report if k not in ("problems", "points")):
             typer.echo(f"== {report[name]['tool']}")
             typer.echo(report[name]["interpretation"][lang.value])
             if report[name].get("caution"):

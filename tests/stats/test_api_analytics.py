@@ -154,3 +154,12 @@ def test_heavy_requests_beyond_the_queue_get_503_with_retry_after():
         assert busy.headers["Retry-After"] == "5"
         assert busy.headers["content-type"] == "application/problem+json"
         assert c.get("/healthz").status_code == 200
+
+
+def test_clustering_reports_coincident_points_and_offers_distinct_sites(client):
+    platforms = client.get("/stats/clustering", params={"method": "ann"}).json()
+    sites = client.get("/stats/clustering", params={"method": "ann", "sites": "true"}).json()
+    assert platforms["points"]["basis"] == "platforms"
+    assert sites["points"]["basis"] == "distinct sites"
+    assert "share a site" in platforms["ann"]["caution"]
+    assert sites["ann"]["n"] + sites["ann"]["n_outside"] == platforms["points"]["distinct_sites"]

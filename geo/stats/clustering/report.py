@@ -17,6 +17,7 @@ from geo.stats.clustering.ann import clark_evans
 from geo.stats.clustering.hotspots import hex_hotspots
 from geo.stats.clustering.kde import kernel_density
 from geo.stats.clustering.ripley import ripley_l
+from geo.stats.clustering.sites import coincidence, distinct_sites
 
 if TYPE_CHECKING:
     from geo.cities import City
@@ -38,15 +39,20 @@ def clustering_report(
     resolution: int = 7,
     permutations: int = 999,
     with_geometry: bool = False,
+    sites: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Run several statistics; a statistic with too few points is reported, not raised.
 
+    ``points`` says how many platforms coincide (:func:`geo.stats.clustering.sites.coincidence`)
+    and which basis was used: every platform, or with ``sites`` one point per distinct site.
+    On platforms, ANN, Ripley's L and Gi* carry a caution when coincident points dominate.
+
     Returns
     -------
     dict
-        ``{method: result.to_dict(), ..., "problems": {method: message}}``; with
-        ``with_geometry`` the KDE cells and hexagons are included as GeoJSON.
+        ``{"points": {...}, method: result.to_dict(), ..., "problems": {method: message}}``;
+        with ``with_geometry`` the KDE cells and hexagons are included as GeoJSON.
 
     Raises
     ------
@@ -56,6 +62,9 @@ def clustering_report(
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise StatisticOptionError(f"unknown method(s) {unknown}; use {', '.join(METHODS)}")
+    shared = coincidence(points)
+    if sites:
+        points = distinct_sites(points)
     calls: dict[str, Callable[[], Any]] = {
         "ann": lambda: clark_evans(points, city=city, window=window),
         "ripley": lambda: ripley_l(
@@ -78,7 +87,9 @@ def clustering_report(
             seed=seed,
         ),
     }
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {
+        "points": shared.as_dict() | {"basis": "distinct sites" if sites else "platforms"}
+    }
     problems: dict[str, str] = {}
     for name in methods:
         try:
@@ -92,5 +103,9 @@ def clustering_report(
             out[name] = result.to_dict(with_bins=with_geometry)
         else:
             out[name] = result.to_dict()
+        if name in ("ann", "ripley", "hotspots") and not sites:
+            extra = shared.caution(out[name]["tool"])
+            if extra:
+                out[name]["caution"] = "; ".join(filter(None, [out[name].get("caution"), extra]))
     out["problems"] = problems
     return out
