@@ -76,3 +76,19 @@ def test_notebook_runs_against_the_api(path: Path, server: str, monkeypatch):
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert f"API: {server}" in text  # it talked to the server this test started
+    images = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert images, "the notebook draws no chart"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_without_a_server_says_how_to_start_one(path: Path, monkeypatch):
+    monkeypatch.setenv("BIOMAP_API_URL", f"http://127.0.0.1:{_free_port()}")  # nothing listens
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+    client.execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.get("output_type") == "error"]  # fmt: skip
+    assert errors
+    assert errors[0]["ename"] == "RuntimeError"  # not a raw ConnectError
+    assert "biomap serve" in errors[0]["evalue"]
