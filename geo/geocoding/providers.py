@@ -1,8 +1,9 @@
 """Optional online geocoders: Amap (GCJ-02), Tianditu (CGCS2000 ~ WGS84) and Nominatim (WGS84).
 
 Offline is biomap's default; these adapters are opt-in. Each one converts its answer to WGS84,
-caches answers on disk (a small SQLite file), waits between requests (rate limit), and gives up
-after a timeout. Keys are passed in by the caller (the CLI reads them from environment
+caches answers on disk (a small SQLite file: one row per address, kept across runs), spaces its
+requests (geopy's ``RateLimiter``), retries what is worth retrying (HTTP 429 and 5xx, timeouts and
+dropped connections; ``tenacity``, honouring ``Retry-After``), and gives up after a timeout. Keys are passed in by the caller (the CLI reads them from environment
 variables); this library never reads the environment. Errors the service reports (a bad key, a
 quota) raise :class:`ProviderError` with the provider's own code and message.
 """
@@ -12,12 +13,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+from geopy.extra.rate_limiter import RateLimiter
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from geo.crs import to_wgs84
 from geo.errors import BiomapError
@@ -73,20 +82,26 @@ class _Cache:
             self._db.execute("insert or replace into cache values (?, ?)", (key, json.dumps(value)))
 
 
-class _RateLimiter:
-    """At most one request per ``interval`` seconds."""
+T = TypeVar("T")
 
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._next = 0.0
-        self._lock = threading.Lock()
+#: HTTP statuses a later attempt may get past (too many requests, server trouble).
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
-    def wait(self) -> None:
-        with self._lock:
-            now = time.monotonic()
-            if now < self._next:
-                time.sleep(self._next - now)
-            self._next = max(now, self._next) + self.interval
+
+class _TransientError(Exception):
+    """An answer worth retrying; ``retry_after`` is the server's ``Retry-After`` in seconds."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # an HTTP date or garbage: fall back to exponential backoff
 
 
 class HTTPProvider(ABC):
@@ -105,6 +120,11 @@ class HTTPProvider(ABC):
         Seconds between requests.
     timeout
         Seconds before a request is given up.
+    retries
+        Further attempts after a 429, a 5xx, a timeout or a dropped connection.
+    backoff
+        First wait before a retry (doubling, with jitter); a ``Retry-After`` header wins, up to
+        ``max_wait`` seconds.
     """
 
     name = "http"
@@ -118,13 +138,18 @@ class HTTPProvider(ABC):
         cache: Path | str | None = None,
         min_interval: float = 0.2,
         timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        max_wait: float = 30.0,
         client: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.city = city
         self._cache = _Cache(cache)
-        self._limiter = _RateLimiter(min_interval)
         self._client = client or httpx.Client(timeout=timeout, headers={"User-Agent": "biomap/0.1"})
+        self.min_interval = min_interval
+        self._send = self._spaced(lambda url, params: self._client.get(url, params=params))
+        self.retries, self.backoff, self.max_wait = retries, backoff, max_wait
         self.requests = 0
 
     def geocode(self, address: str) -> GeocodeResult | None:
@@ -136,21 +161,62 @@ class HTTPProvider(ABC):
             self._cache.put(key, answer)
         return self._result(address, answer)
 
-    def _get(self, path: str, params: dict[str, str]) -> Any:
-        self._limiter.wait()
-        self.requests += 1
+    def _spaced(self, call: Callable[..., T]) -> Callable[..., T]:
+        """``call`` behind geopy's limiter: ``min_interval`` s apart (retries are tenacity's)."""
+        return RateLimiter(
+            call, min_delay_seconds=self.min_interval, max_retries=0, swallow_exceptions=False
+        )
+
+    def _with_retries(self, attempt: Callable[..., T], *args: Any) -> T:
+        """``attempt(*args)``, again after a :class:`_TransientError` (``retries`` times at most).
+
+        The wait is the server's ``Retry-After`` when it sent one (up to ``max_wait``), else an
+        exponential backoff with jitter; the last failure becomes a :class:`ProviderError`.
+        """
+        backoff = wait_exponential_jitter(initial=self.backoff, max=self.max_wait)
+
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            hinted = getattr(exc, "retry_after", None)
+            return min(hinted, self.max_wait) if hinted is not None else backoff(state)
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(_TransientError),
+            stop=stop_after_attempt(self.retries + 1),
+            wait=wait,
+            reraise=True,
+        )
         try:
-            response = self._client.get(f"{self.base_url}{path}", params=params)
-        except httpx.TimeoutException as exc:
-            raise ProviderError(f"{self.name}: no answer in time ({exc})") from exc
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"{self.name}: request failed ({exc})") from exc
+            return retrying(attempt, *args)
+        except _TransientError as exc:
+            tries = self.retries + 1
+            raise ProviderError(
+                f"{self.name}: {exc} (after {tries} attempt{'s' * (tries > 1)}); try again later"
+            ) from exc
+
+    def _get(self, path: str, params: dict[str, str]) -> Any:
+        response = self._with_retries(self._attempt, path, params)
         if response.status_code >= 400:
             raise ProviderError(f"{self.name}: HTTP {response.status_code}")
         try:
             return response.json()
         except ValueError as exc:
             raise ProviderError(f"{self.name}: the answer is not JSON") from exc
+
+    def _attempt(self, path: str, params: dict[str, str]) -> httpx.Response:
+        """One request: a transient failure raises :class:`_TransientError`, anything else returns."""
+        self.requests += 1
+        try:
+            response = self._send(f"{self.base_url}{path}", params)
+        except httpx.TimeoutException as exc:
+            raise _TransientError(f"no answer in time ({exc})") from exc
+        except httpx.TransportError as exc:
+            raise _TransientError(f"request failed ({exc})") from exc
+        except httpx.HTTPError as exc:
+            raise ProviderError(f"{self.name}: request failed ({exc})") from exc
+        if response.status_code in RETRY_STATUSES:
+            raise _TransientError(f"HTTP {response.status_code}", _retry_after(response))
+        return response
 
     @abstractmethod
     def _fetch(self, address: str) -> dict[str, Any]:
@@ -266,16 +332,25 @@ class NominatimProvider(HTTPProvider):
         self._geopy = Nominatim(
             domain=domain, scheme=scheme, user_agent=user_agent, timeout=timeout
         )
+        self._search = self._spaced(lambda query: self._geopy.geocode(query, country_codes="cn"))
 
-    def _fetch(self, address: str) -> dict[str, Any]:
-        from geopy.exc import GeopyError
+    def _lookup(self, query: str) -> Any:
+        """One geopy request; transient failures raise :class:`_TransientError`."""
+        from geopy.exc import GeocoderRateLimited, GeocoderTimedOut, GeocoderUnavailable, GeopyError
 
-        self._limiter.wait()
         self.requests += 1
         try:
-            loc = self._geopy.geocode(f"{address}, {self.city.profile.name_zh}", country_codes="cn")
+            return self._search(query)
+        except GeocoderRateLimited as exc:
+            raise _TransientError("HTTP 429", exc.retry_after) from exc
         except GeopyError as exc:
+            status = getattr(exc.__cause__, "status_code", None)
+            if isinstance(exc, GeocoderTimedOut | GeocoderUnavailable) or status in RETRY_STATUSES:
+                raise _TransientError(f"HTTP {status}" if status else str(exc)) from exc
             raise ProviderError(f"nominatim: {exc}") from exc
+
+    def _fetch(self, address: str) -> dict[str, Any]:
+        loc = self._with_retries(self._lookup, f"{address}, {self.city.profile.name_zh}")
         if loc is None:
             return {"found": False}
         return {

@@ -222,3 +222,72 @@ def test_chain_survives_a_failing_provider(server):
     r = coder.geocode("海珠区某某大厦")
     assert r.precision == "district"
     assert "INVALID_USER_KEY" in r.to_dict()["note"]
+
+
+class FlakyHandler(BaseHTTPRequestHandler):
+    """Nominatim-shaped; the path picks a failure: /busy answers 429 twice, /down always 503."""
+
+    calls: ClassVar[list[tuple[float, str]]] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        path = urlparse(self.path).path
+        FlakyHandler.calls.append((time.monotonic(), path))
+        sent = sum(1 for _, p in FlakyHandler.calls if p == path)
+        prefix = path.split("/")[1]
+        if prefix == "busy" and sent <= 2:
+            status, body, extra = 429, b"{}", {"Retry-After": "1"}
+        elif prefix == "down":
+            status, body, extra = 503, b"{}", {}
+        elif prefix == "gone":
+            status, body, extra = 404, b"{}", {}
+        else:
+            status, extra = 200, {}
+            body = json.dumps(
+                [{"lat": str(TRUE[1]), "lon": str(TRUE[0]), "display_name": "t"}]
+            ).encode()
+        self.send_response(status)
+        for k, v in {"Content-Type": "application/json", **extra}.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def flaky():
+    FlakyHandler.calls.clear()
+    srv = QuietServer(("127.0.0.1", 0), FlakyHandler)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_429_is_retried_after_the_servers_retry_after(flaky):
+    p = NominatimProvider(city=CITY, base_url=f"{flaky}/busy", min_interval=0, backoff=0.01)
+    r = p.geocode("海珠区重试路")
+    assert r is not None
+    assert haversine_m(r.lon, r.lat, *TRUE) < 0.05
+    times = [t for t, _ in FlakyHandler.calls]
+    assert len(times) == 3  # two 429s, then the answer
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.9  # Retry-After: 1 honoured
+
+
+@pytest.mark.parametrize("provider", [AmapProvider, NominatimProvider])
+def test_a_persistent_5xx_gives_up_after_the_retries_with_a_clear_error(flaky, provider):
+    key = ("good",) if provider is AmapProvider else ()
+    p = provider(*key, city=CITY, base_url=f"{flaky}/down", min_interval=0, backoff=0.01)
+    with pytest.raises(ProviderError, match=r"HTTP 503 \(after 3 attempts\); try again later"):
+        p.geocode("海珠区故障路")
+    assert len(FlakyHandler.calls) == 3
+
+
+def test_a_4xx_is_not_retried(flaky):
+    p = NominatimProvider(city=CITY, base_url=f"{flaky}/gone", min_interval=0, backoff=0.01)
+    with pytest.raises(ProviderError, match="404"):
+        p.geocode("海珠区无此路")
+    assert len(FlakyHandler.calls) == 1
