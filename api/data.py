@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,6 +20,7 @@ import pandas as pd
 import shapely
 
 from api.responses import LruCache, dumps
+from api.schemas import Properties, frame_property_schemas, geometry_format, integer_properties
 from api.settings import Settings
 from geo._io import frame_records
 from geo.cities import City, open_city
@@ -28,6 +30,7 @@ from geo.geocoding import Geocoder
 from geo.nearest import NearestIndex
 from geo.stats.density import DensityResult, density_table
 from geo.store import etag, open_store, records_to_frame
+from geo.store.schema import record_property_schemas
 from geo.zones import ZoneLayer, get_layer
 from geo.zones.assign import assign_platforms
 
@@ -51,6 +54,10 @@ class Collection:
     provisional: bool = False
     provenance: dict[str, str] = field(default_factory=dict)
     layer: ZoneLayer | None = None
+    #: JSON Schema of each feature property, in feature order (see :mod:`api.schemas`).
+    properties: Properties = field(default_factory=dict)
+    #: The property that equals the feature id.
+    id_property: str = "id"
     _geom_json: dict[str, list[bytes]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -64,6 +71,7 @@ class Collection:
             else None
         )
         self.bounds = bounds
+        self.geometry_format = geometry_format(geoms)
 
     def geometry_json(self, system: OutputSystem) -> list[bytes]:
         """Every feature's GeoJSON geometry (``null`` where none), serialised once per system."""
@@ -155,6 +163,7 @@ class ServiceData:
             title_en="Biomedical innovation service platforms",
             ids=self.platforms["id"].astype(str).tolist(),
             geometry=self.platforms.geometry,
+            properties=platform_properties(self.platforms),
             provenance={
                 "source": "biomap registry; each record carries its source, date, verification "
                 "and coordinate provenance (coord_source, coord_precision, coord_uncertainty_m)",
@@ -180,7 +189,14 @@ class ServiceData:
             provisional=layer.provisional,
             provenance=dict(layer.provenance),
             layer=layer,
+            properties=self._zone_properties(layer),
+            id_property="zone_id",
         )
+
+    def _zone_properties(self, layer: ZoneLayer) -> Properties:
+        """The layer's columns, then the density figures (typed by the density table)."""
+        figures = density_table(self.platforms, layer, city=self.city).table.drop(columns="zone_id")
+        return frame_property_schemas(layer.zones) | frame_property_schemas(figures)
 
     @property
     def geocoder(self) -> Geocoder:
@@ -279,13 +295,37 @@ def _with_zones(flt: PlatformFilter, zones: tuple[str, ...]) -> PlatformFilter:
     )
 
 
+def platform_properties(platforms: gpd.GeoDataFrame) -> Properties:
+    """JSON Schema of each property of a platform feature: the record's fields (typed by the
+    record model) and the assigned ``zone_<layer>`` columns."""
+    record = record_property_schemas()
+    frame = frame_property_schemas(_property_frame(platforms))
+    return {name: record.get(name, spec) for name, spec in frame.items()}
+
+
+@functools.cache
+def _record_integers() -> tuple[str, ...]:
+    return integer_properties(record_property_schemas())
+
+
+def _property_frame(platforms: gpd.GeoDataFrame) -> pd.DataFrame:
+    return pd.DataFrame(platforms.drop(columns=["geometry", "lon", "lat"], errors="ignore"))
+
+
 def platform_feature_bytes(platforms: gpd.GeoDataFrame, system: OutputSystem) -> list[bytes]:
-    """Every platform of an assigned frame as GeoJSON Feature bytes, coordinates in ``system``."""
+    """Every platform of an assigned frame as GeoJSON Feature bytes, coordinates in ``system``.
+
+    Integer fields of the record (``established``) are written as integers even where the
+    frame holds them as floats (a column with missing values).
+    """
     x, y = from_wgs84(platforms.geometry.x.to_numpy(), platforms.geometry.y.to_numpy(), system)
     x, y = np.round(x, 7), np.round(y, 7)
-    props = frame_records(
-        pd.DataFrame(platforms.drop(columns=["geometry", "lon", "lat"], errors="ignore"))
-    )
+    props = frame_records(_property_frame(platforms))
+    integers = [name for name in _record_integers() if name in platforms]
+    for p in props:
+        for name in integers:
+            if p[name] is not None:
+                p[name] = int(p[name])
     return [
         dumps(
             {

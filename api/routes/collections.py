@@ -39,9 +39,9 @@ from api.responses import (
     dumps,
     send,
 )
+from api.schemas import JSON_SCHEMA, ROLE, schema_document
 from geo.filters import PlatformFilter
 from geo.store import etag, records_to_frame
-from geo.taxonomy import VOCABULARIES
 from geo.zones.assign import assign_platforms
 
 router = APIRouter(tags=["OGC API - Features"])
@@ -128,17 +128,42 @@ async def get_collection(
 async def queryables(
     request: Request, collection_id: CollectionId, f: JsonFormat = None
 ) -> Response:
-    """A JSON Schema of the query parameters that filter the collection's items."""
+    """A JSON Schema of the properties a ``filter`` (CQL2) may name: every property of the
+    collection's features, by its property name, and ``geometry``."""
     coll = _collection(request, collection_id)
     base = base_url(request)
+    props: dict[str, Any] = {
+        "geometry": {"format": coll.geometry_format, ROLE: "primary-geometry"},
+        **_with_code_lists(_data(request), coll),
+    }
     body = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": JSON_SCHEMA,
         "$id": f"{base}/collections/{coll.id}/queryables",
         "type": "object",
         "title": coll.title_en,
-        "properties": _queryables(_data(request)) if coll.kind == "platforms" else {},
+        "properties": props,
         "additionalProperties": False,
     }
+    return send(request, Prepared.json(body, SCHEMA_JSON), max_age=_max_age(request))
+
+
+@router.get(
+    "/collections/{collectionId}/schema",
+    summary="The features' schema (OGC API - Features Part 5)",
+    response_class=SchemaJSONResponse,
+    responses={200: {"content": {SCHEMA_JSON: {"schema": {"type": "object"}}}}},
+)
+async def schema(request: Request, collection_id: CollectionId, f: JsonFormat = None) -> Response:
+    """A JSON Schema (draft 2020-12) of the collection's features: every property with its
+    type (integer, number, string, array, date...), the id and the primary geometry."""
+    coll = _collection(request, collection_id)
+    body = schema_document(
+        url=f"{base_url(request)}/collections/{coll.id}/schema",
+        title=coll.title_en,
+        properties=coll.properties,
+        id_property=coll.id_property,
+        geometry=coll.geometry_format,
+    )
     return send(request, Prepared.json(body, SCHEMA_JSON), max_age=_max_age(request))
 
 
@@ -367,6 +392,12 @@ def _info(base: str, coll: Collection) -> dict[str, Any]:
                 "type": SCHEMA_JSON,
                 "title": "Queryables",
             },
+            *(
+                # RFC 8288 relation types are case-insensitive; GDAL 3.6 matches "describedBy"
+                # exactly, later GDALs and Part 5 clients "describedby": both, one document.
+                {"href": f"{url}/schema", "rel": rel, "type": SCHEMA_JSON, "title": "Schema"}
+                for rel in ("describedby", "describedBy")
+            ),
         ],
         "provisional": coll.provisional,
         "provenance": coll.provenance,
@@ -383,7 +414,8 @@ def _describe(coll: Collection, missing: int) -> str:
         return (
             "平台点位(WGS84)。坐标精度不一:见 coord_precision 与 coord_uncertainty_m。 "
             "Platform points (WGS84); coordinate precision varies, see coord_precision and "
-            "coord_uncertainty_m. Filter with the queryables (type, field, level, district, zone...)."
+            "coord_uncertainty_m. Filter with the query parameters, or a CQL2 filter on the "
+            "queryables (the property names: type, fields, level, district_adcode...)."
         )
     parts = [
         f"{coll.title_zh}:每个区域带有平台密度指标。 Zones of {coll.title_en}, each carrying "
@@ -400,26 +432,16 @@ def _describe(coll: Collection, missing: int) -> str:
     return " ".join(parts)
 
 
-def _queryables(data: ServiceData) -> dict[str, Any]:
-    def enum(codes: Any, description: str) -> dict[str, Any]:
-        return {"type": "string", "enum": sorted(codes), "description": description}
-
-    zone_ids = sorted(
-        f"{name}:{z}"
-        for name, layer in data.layers.items()
-        if name != "districts"
-        for z in layer.zones["zone_id"].astype(str)
-    )
-    return {
-        "type": enum(VOCABULARIES["type"], "Platform type (property type)"),
-        "sub_kind": enum(VOCABULARIES["sub_kind"], "Sub-kind (property sub_kind)"),
-        "field": enum(VOCABULARIES["fields"], "One of the platform's fields (property fields)"),
-        "level": enum(VOCABULARIES["level"], "Level (property level)"),
-        "stage": enum(VOCABULARIES["chain_stages"], "A chain stage (property chain_stages)"),
-        "supporting_unit": enum(VOCABULARIES["supporting_unit"], "Supporting unit"),
-        "district": enum(
-            data.city.unit_names, "Administrative district (property district_adcode)"
-        ),
-        "managing": enum(data.city.unit_names, "Managing district (property managing_adcode)"),
-        "zone": enum(zone_ids, "Zone of a zone layer (properties zone_<layer>)"),
+def _with_code_lists(data: ServiceData, coll: Collection) -> dict[str, Any]:
+    """``coll``'s property schemas, the city's district adcodes and zone ids as ``enum``."""
+    props = {name: dict(spec) for name, spec in coll.properties.items()}
+    codes: dict[str, list[str]] = {
+        name: sorted(data.city.unit_names) for name in ("district_adcode", "managing_adcode")
     }
+    if coll.kind == "platforms":
+        for name, layer in data.layers.items():
+            codes[f"zone_{name}"] = sorted(layer.zones["zone_id"].astype(str))
+    for name, values in codes.items():
+        if name in props and props[name].get("type") == "string":
+            props[name]["enum"] = values
+    return props

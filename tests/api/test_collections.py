@@ -155,13 +155,75 @@ def test_zones363_items_keep_zones_without_geometry(client, shipped_layers):
     assert len(nulls) == len(layer.zones) - len(layer.located)
 
 
-def test_queryables(client):
+def test_queryables_are_the_property_names(client):
     r = client.get("/collections/platforms/queryables")
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/schema+json"
     props = r.json()["properties"]
+    feature = client.get("/collections/platforms/items?limit=1").json()["features"][0]
+    assert set(props) == {*feature["properties"], "geometry"}
+    assert "district" not in props  # the old parameter names
+    assert "field" not in props
     assert "public_technology" in props["type"]["enum"]
-    assert "440112" in props["district"]["enum"]
+    assert "440112" in props["district_adcode"]["enum"]
+    assert "drug_rnd" in props["fields"]["items"]["enum"]
+    assert props["established"]["type"] == "integer"
+    assert props["geometry"]["x-ogc-role"] == "primary-geometry"
+
+
+SCHEMA_JSON = "application/schema+json"
+
+
+@pytest.mark.parametrize("collection", ["platforms", "districts", "zones363"])
+def test_each_collection_links_its_schema(client, collection):
+    info = client.get(f"/collections/{collection}").json()
+    described = [link for link in info["links"] if link["rel"].lower() == "describedby"]
+    assert described
+    assert all(link["type"] == SCHEMA_JSON for link in described)
+    assert {link["href"] for link in described} == {info["links"][0]["href"] + "/schema"}
+    r = client.get(f"/collections/{collection}/schema")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == SCHEMA_JSON
+    schema = r.json()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    feature = client.get(f"/collections/{collection}/items?limit=1").json()["features"][0]
+    props = schema["properties"]
+    assert set(props) == {*feature["properties"], "geometry"}
+    roles = {name: p["x-ogc-role"] for name, p in props.items() if "x-ogc-role" in p}
+    id_property = "id" if collection == "platforms" else "zone_id"
+    assert roles == {id_property: "id", "geometry": "primary-geometry"}
+    assert feature["properties"][id_property] == feature["id"]
+    # the same types in the GeoJSON Feature form (what GDAL's OAPIF driver reads)
+    nested = schema["$defs"]["GeoJSONFeature"]["properties"]["properties"]["properties"]
+    assert {k: v["type"] for k, v in nested.items()} == {
+        k: v["type"] for k, v in props.items() if k not in ("geometry", "id")
+    }
+
+
+def test_schema_types_follow_the_record_and_the_layers(client):
+    platforms = client.get("/collections/platforms/schema").json()["properties"]
+    assert platforms["established"]["type"] == "integer"
+    assert platforms["coord_uncertainty_m"]["type"] == "number"
+    assert platforms["fields"] == {"type": "array", "items": platforms["fields"]["items"]}
+    assert platforms["source_date"]["type"] == "string"  # "2018" happens: not a date
+    assert platforms["geometry"]["format"] == "geometry-point"
+    zones = client.get("/collections/zones363/schema").json()["properties"]
+    for name in ("population", "per_100k", "lq_population", "share", "per_km2"):
+        assert zones[name]["type"] == "number", name  # null in every zone, still a number
+    assert zones["count"]["type"] == zones["rank"]["type"] == "integer"
+    assert zones["provisional"]["type"] == "boolean"
+    assert zones["compiled"] == {"type": "string", "format": "date"}
+    assert zones["geometry"]["format"] == "geometry-polygon"
+
+
+def test_integer_properties_are_written_as_integers(client):
+    body = client.get("/collections/platforms/items?limit=1000").json()
+    years = [f["properties"]["established"] for f in body["features"]]
+    known = [y for y in years if y is not None]
+    assert known
+    assert all(type(y) is int for y in known)  # 2023, never 2023.0
+    one = client.get(f"/collections/platforms/items/{body['features'][0]['id']}").json()
+    assert one["properties"]["established"] is None or type(one["properties"]["established"]) is int
 
 
 def test_etag_gives_304_and_gzip_is_applied(client):

@@ -1,11 +1,15 @@
 """One real server: `biomap serve` (uvicorn) on 127.0.0.1, a free port; HTTP and GDAL clients.
 
-The server runs with BIOMAP_MAX_LIMIT=25 so that GDAL's OAPIF driver, which asks for
+Two GDALs read it: pyogrio's bundled one, and the system's ``ogrinfo`` (Debian 12: GDAL 3.6,
+installed by scripts/setup.sh) where present. The server runs with BIOMAP_MAX_LIMIT=25 so that GDAL's OAPIF driver, which asks for
 ``limit=1000``, is clamped and must follow ``next`` links to read every feature.
 """
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 
 import httpx
@@ -75,3 +79,56 @@ def test_gdal_reads_zone_layers_with_their_density_figures(server, shipped_layer
     zones = shipped_layers[layer].zones
     assert sorted(gdf["zone_id"]) == sorted(zones["zone_id"])
     assert {"count", "per_km2", "lq_area"} <= set(gdf.columns)
+
+
+OGR_TYPES = {"int32": "Integer", "int64": "Integer64", "float64": "Real", "object": "String"}
+OGR_TYPES |= {"list(str)": "StringList", "datetime64[D]": "Date", "bool": "Integer(Boolean)"}
+OGRINFO = shutil.which("ogrinfo")
+
+
+def _pyogrio_types(server: str, layer: str) -> dict[str, str]:
+    info = pyogrio.read_info(_oapif(server), layer=layer)
+    return {
+        name: OGR_TYPES.get(t, t) for name, t in zip(info["fields"], info["dtypes"], strict=True)
+    }
+
+
+def _ogrinfo_types(server: str, layer: str) -> dict[str, str]:
+    out = subprocess.run(
+        [OGRINFO, "-ro", "-so", _oapif(server), layer],  # type: ignore[list-item]
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    return dict(re.findall(r"^(\w+): (\S+) \(", out, flags=re.MULTILINE))
+
+
+def _ogrinfo_version() -> str:
+    if OGRINFO is None:
+        return "absent"
+    out = subprocess.run([OGRINFO, "--version"], capture_output=True, text=True, check=True)
+    return out.stdout.split(",")[0]
+
+
+GDAL_CLIENTS = [
+    pytest.param(_pyogrio_types, id=f"pyogrio-gdal-{pyogrio.__gdal_version_string__}"),
+    pytest.param(
+        _ogrinfo_types,
+        id=f"ogrinfo-{_ogrinfo_version().removeprefix('GDAL ')}",
+        marks=pytest.mark.skipif(OGRINFO is None, reason="no ogrinfo (apt-get install gdal-bin)"),
+    ),
+]
+
+
+@pytest.mark.parametrize("types_of", GDAL_CLIENTS)
+def test_gdal_reads_the_published_field_types(server, types_of):
+    platforms = types_of(server, "platforms")
+    assert platforms["established"] == "Integer"  # the API writes 2023, not 2023.0
+    assert platforms["coord_uncertainty_m"] == "Real"
+    assert platforms["fields"] == platforms["chain_stages"] == "StringList"
+    assert list(platforms).count("id") == 1
+    zones = types_of(server, "zones363")
+    # null in every zone of this layer: typed from the schema, not guessed as String
+    assert zones["population"] == zones["per_100k"] == zones["lq_population"] == "Real"
+    assert zones["count"] == zones["rank"] == "Integer"
+    assert zones["compiled"] == "Date"
+    districts = types_of(server, "districts")
+    assert districts["per_100k"] == districts["population"] == "Real"
