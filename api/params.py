@@ -78,6 +78,15 @@ class PlatformQuery:
         return out
 
 
+def _either(name: str, value: str | None, alias: str, old: str | None) -> str | None:
+    """The value of a property-named parameter or of its short alias (not both)."""
+    if value is not None and old is not None:
+        raise BadParameterError(
+            f"{alias} is an alias of {name}: give one of them, not both", param=alias
+        )
+    return value if value is not None else old
+
+
 async def platform_query(
     *,
     type: Annotated[
@@ -87,31 +96,38 @@ async def platform_query(
     sub_kind: Annotated[
         str | None, Query(description=f"Sub-kind code. {_CSV}", examples=["incubator"])
     ] = None,
-    field: Annotated[
+    fields: Annotated[
         str | None,
         Query(
             description=f"Field code (any of the platform's fields). {_CSV}",
             examples=["drug_rnd"],
         ),
     ] = None,
+    field: Annotated[str | None, Query(description="Alias of `fields`.")] = None,
     level: Annotated[
         str | None, Query(description=f"Level code. {_CSV}", examples=["national"])
     ] = None,
-    stage: Annotated[
+    chain_stages: Annotated[
         str | None,
-        Query(description=f"Service-chain stage code. {_CSV}", examples=["basic_research"]),
+        Query(
+            description=f"Service-chain stage code (any of the platform's stages). {_CSV}",
+            examples=["basic_research"],
+        ),
     ] = None,
+    stage: Annotated[str | None, Query(description="Alias of `chain_stages`.")] = None,
     supporting_unit: Annotated[
         str | None, Query(description=f"Supporting unit code. {_CSV}", examples=["university"])
     ] = None,
-    district: Annotated[
+    district_adcode: Annotated[
         str | None,
         Query(description=f"Administrative district adcode. {_CSV}"),
     ] = None,
-    managing: Annotated[
+    district: Annotated[str | None, Query(description="Alias of `district_adcode`.")] = None,
+    managing_adcode: Annotated[
         str | None,
         Query(description=f"Managing district adcode (where a management area applies). {_CSV}"),
     ] = None,
+    managing: Annotated[str | None, Query(description="Alias of `managing_adcode`.")] = None,
     zone: Annotated[
         str | None,
         Query(
@@ -137,16 +153,21 @@ async def platform_query(
         ),
     ] = None,
 ) -> PlatformQuery:
-    """Dependency: the platform filter parameters (async, so no threadpool hop)."""
+    """Dependency: the platform filter parameters (async, so no threadpool hop).
+
+    The parameters are named like the feature properties they filter (``district_adcode``,
+    ``fields``...), so GDAL sends ``-where "district_adcode='440106'"`` to the server; the
+    short names (``district``, ``field``, ``stage``, ``managing``) stay as aliases.
+    """
     params = {
         "type": type,
         "sub_kind": sub_kind,
-        "field": field,
+        "field": _either("fields", fields, "field", field),
         "level": level,
-        "stage": stage,
+        "stage": _either("chain_stages", chain_stages, "stage", stage),
         "supporting_unit": supporting_unit,
-        "district": district,
-        "managing": managing,
+        "district": _either("district_adcode", district_adcode, "district", district),
+        "managing": _either("managing_adcode", managing_adcode, "managing", managing),
         "established_max": established_max,
         "q": q,
     }

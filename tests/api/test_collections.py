@@ -7,6 +7,7 @@ import pytest
 from geo.crs import from_wgs84
 from geo.filters import PlatformFilter
 from geo.stats.density import density_table
+from tests.api.conftest import assert_problem
 
 GEOJSON = "application/geo+json"
 
@@ -82,6 +83,28 @@ def test_property_filters_match_platform_filter(client, registry, params):
     body = client.get("/collections/platforms/items", params={**params, "limit": 1000}).json()
     assert body["numberMatched"] == len(expected)
     assert sorted(f["id"] for f in body["features"]) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "alias", "value"),
+    [
+        ("fields", "field", "drug_rnd"),
+        ("chain_stages", "stage", "basic_research"),
+        ("district_adcode", "district", "440106"),
+        ("managing_adcode", "managing", "440112"),
+    ],
+)
+def test_parameters_named_like_properties_and_their_aliases(client, name, alias, value):
+    url = "/collections/platforms/items?limit=1000"
+    by_name = client.get(url, params={name: value}).json()
+    assert by_name["numberMatched"] > 0
+    assert (
+        by_name["numberMatched"] == client.get(url, params={alias: value}).json()["numberMatched"]
+    )
+    for feature in by_name["features"]:
+        got = feature["properties"][name]
+        assert value in got if isinstance(got, list) else got == value
+    assert_problem(client.get(url, params={name: value, alias: value}), 400, alias)
 
 
 def test_zone_filter(client, registry):

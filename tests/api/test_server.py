@@ -16,7 +16,7 @@ import httpx
 import pyogrio
 import pytest
 
-from tests.servers import ROOT, serving
+from tests.servers import ROOT, Server, serving
 
 from .conftest import SHIPPED_LAYERS
 
@@ -24,17 +24,25 @@ MAX_LIMIT = 25
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    # The shipped city and store, named explicitly: the options reach the workers.
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    # The shipped city and store, named explicitly: the options reach the workers. The access
+    # log (--log-level info) shows which requests the GDAL clients sent.
     with serving(
         tmp_path_factory.mktemp("serve"),
         "--city",
         str(ROOT / "data" / "cities" / "guangzhou.toml"),
         "--store",
         str(ROOT / "data" / "platforms.geojson"),
+        "--log-level",
+        "info",
         env={"BIOMAP_MAX_LIMIT": str(MAX_LIMIT)},
     ) as running:
-        yield running.url
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(served: Server) -> str:
+    return served.url
 
 
 def test_served_over_http_with_keepalive_and_gzip(server, registry):
@@ -132,3 +140,23 @@ def test_gdal_reads_the_published_field_types(server, types_of):
     assert zones["compiled"] == "Date"
     districts = types_of(server, "districts")
     assert districts["per_100k"] == districts["population"] == "Real"
+
+
+@pytest.mark.parametrize("read", ["pyogrio", "ogrinfo"])
+def test_gdal_sends_a_property_filter_to_the_server(served, registry, read):
+    """``-where "district_adcode='440106'"`` is sent as ``?district_adcode=440106``."""
+    if read == "ogrinfo" and OGRINFO is None:
+        pytest.skip("no ogrinfo (apt-get install gdal-bin)")
+    where = "district_adcode='440106'"
+    expected = sorted(registry["id"][registry["district_adcode"] == "440106"])
+    before = served.log.read_text().count("district_adcode=440106")
+    if read == "pyogrio":
+        got = pyogrio.read_dataframe(_oapif(served.url), layer="platforms", where=where)["id"]
+    else:
+        out = subprocess.run(
+            [OGRINFO, "-ro", "-q", _oapif(served.url), "platforms", "-where", where],  # type: ignore[list-item]
+            capture_output=True, text=True, check=True, timeout=60,
+        ).stdout  # fmt: skip
+        got = re.findall(r"^  id \(String\) = (\S+)$", out, flags=re.MULTILINE)
+    assert sorted(got) == expected
+    assert served.log.read_text().count("district_adcode=440106") > before
