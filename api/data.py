@@ -24,6 +24,7 @@ from api.schemas import Properties, frame_property_schemas, geometry_format, int
 from api.settings import Settings
 from geo._io import frame_records
 from geo.cities import City, open_city
+from geo.cql import FilterLang, cql2_mask, parse_cql2
 from geo.crs import from_wgs84, shift_geometry
 from geo.filters import PlatformFilter
 from geo.geocoding import Geocoder
@@ -232,6 +233,36 @@ class ServiceData:
             self.cache.put(key, mask)
         return mask
 
+    def filter_mask(
+        self, coll: Collection, text: str, lang: FilterLang, flt: PlatformFilter
+    ) -> np.ndarray:
+        """Which features of ``coll`` a CQL2 filter keeps (cached, read-only).
+
+        On a zone layer the filter sees the zone's properties and its density figures for the
+        platforms ``flt`` selects, as the features carry them.
+
+        Raises
+        ------
+        geo.filters.FilterError
+            For a syntax error, an unknown property or a value of the wrong type.
+        """
+        key = ("cql2", coll.id, text, lang, flt if coll.kind == "zones" else None)
+        mask = self.cache.get(key)
+        if mask is None:
+            expr = parse_cql2(text, lang)
+            mask = cql2_mask(expr, self._filter_frame(coll, flt), queryable_types(coll))
+            mask.flags.writeable = False
+            self.cache.put(key, mask)
+        return mask
+
+    def _filter_frame(self, coll: Collection, flt: PlatformFilter) -> pd.DataFrame:
+        if coll.layer is None:
+            return self.platforms
+        figures = self.density(coll.id, flt).table.drop(columns="zone_id")
+        attrs = coll.layer.zones.drop(columns=["geometry", *figures.columns], errors="ignore")
+        frame = pd.concat([attrs.reset_index(drop=True), figures.reset_index(drop=True)], axis=1)
+        return gpd.GeoDataFrame(frame, geometry=coll.geometry.values, crs=coll.geometry.crs)
+
     # -- features -----------------------------------------------------------------------------
 
     def platform_features(self, system: OutputSystem) -> list[bytes]:
@@ -286,6 +317,14 @@ class ServiceData:
             )
             self.cache.put(key, result)
         return result
+
+
+def queryable_types(coll: Collection) -> dict[str, str]:
+    """Property name -> type a filter compares it as (``date`` for a date string)."""
+    return {
+        name: spec["format"] if spec.get("format") in ("date", "date-time") else spec["type"]
+        for name, spec in coll.properties.items()
+    }
 
 
 def _with_zones(flt: PlatformFilter, zones: tuple[str, ...]) -> PlatformFilter:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.data import CRS84, Collection, OutputSystem, ServiceData, platform_feature_bytes
-from api.errors import NotFoundError
+from api.errors import BadParameterError, NotFoundError
 from api.models import CollectionInfo, Collections, Feature, FeatureCollection
 from api.params import (
     CrsParam,
@@ -40,7 +40,8 @@ from api.responses import (
     send,
 )
 from api.schemas import JSON_SCHEMA, ROLE, schema_document
-from geo.filters import PlatformFilter
+from geo.cql import FilterLang
+from geo.filters import FilterError, PlatformFilter
 from geo.store import etag, records_to_frame
 from geo.zones.assign import assign_platforms
 
@@ -64,6 +65,23 @@ Bbox = Annotated[
         description="minLon,minLat,maxLon,maxLat (CRS84 unless bbox-crs=gcj02); features "
         "intersecting it are returned.",
     ),
+]
+FilterText = Annotated[
+    str | None,
+    Query(
+        description="A CQL2 filter (OGC API - Features Part 3) on the queryables, e.g. "
+        "`district_adcode = '440106' AND established >= 2015` or "
+        "`S_INTERSECTS(geometry, BBOX(113.3,23.0,113.5,23.2))`.",
+        max_length=10_000,
+    ),
+]
+FilterLangParam = Annotated[
+    Literal["cql2-text", "cql2-json"],
+    Query(alias="filter-lang", description="Encoding of `filter`: cql2-text or cql2-json."),
+]
+FilterCrs = Annotated[
+    Literal["http://www.opengis.net/def/crs/OGC/1.3/CRS84"] | None,
+    Query(alias="filter-crs", description="CRS of geometries in `filter`: CRS84 only."),
 ]
 BboxCrs = Annotated[
     Literal["http://www.opengis.net/def/crs/OGC/1.3/CRS84", "gcj02"] | None,
@@ -185,11 +203,15 @@ async def items(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")] = 0,
     bbox: Bbox = None,
     bbox_crs: BboxCrs = None,
+    filter: FilterText = None,
+    filter_lang: FilterLangParam = "cql2-text",
+    filter_crs: FilterCrs = None,
     crs: CrsParam = None,
     f: GeoFormat = None,
 ) -> Response:
     """A page of features. On ``platforms`` the filters select features; on a zone layer they
-    select the platforms counted in each zone's density figures."""
+    select the platforms counted in each zone's density figures, and ``filter`` selects zones
+    by their properties and those figures."""
     data = _data(request)
     coll = _collection(request, collection_id)
     settings = request.app.state.settings
@@ -198,7 +220,7 @@ async def items(
     system = output_system(crs)
     flt = platforms.filter()
     features, extra = _features(data, coll, system, flt, platforms)
-    positions = _select(data, coll, flt, box)
+    positions = _select(data, coll, flt, box, (filter, filter_lang) if filter else None)
     page = positions[offset : offset + limit]
     meta = {
         "numberMatched": len(positions),
@@ -306,15 +328,22 @@ def _select(
     coll: Collection,
     flt: PlatformFilter,
     box: tuple[float, float, float, float] | None,
+    cql: tuple[str, FilterLang] | None = None,
 ) -> np.ndarray:
     """Positions of the features to page through (cached: the data never changes)."""
-    key = ("select", coll.id, flt if coll.kind == "platforms" else None, box)
+    key = ("select", coll.id, flt if coll.kind == "platforms" or cql else None, box, cql)
     positions = data.cache.get(key)
     if positions is None:
         mask = data.platform_mask(flt) if coll.kind == "platforms" else None
         if box is not None:
             in_box = coll.bbox_mask(box)
             mask = in_box if mask is None else mask & in_box
+        if cql is not None:
+            try:
+                kept = data.filter_mask(coll, *cql, flt)
+            except FilterError as exc:
+                raise BadParameterError(str(exc), param="filter") from None
+            mask = kept if mask is None else mask & kept
         positions = np.arange(len(coll.ids)) if mask is None else np.flatnonzero(mask)
         positions.setflags(write=False)
         data.cache.put(key, positions)
