@@ -59,6 +59,8 @@ class Collection:
     properties: Properties = field(default_factory=dict)
     #: The property that equals the feature id.
     id_property: str = "id"
+    #: The property ``datetime`` selects on (``established`` years, a layer's date), if any.
+    temporal: str | None = None
     _geom_json: dict[str, list[bytes]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -73,6 +75,9 @@ class Collection:
         )
         self.bounds = bounds
         self.geometry_format = geometry_format(geoms)
+        if self.temporal is None and self.kind == "zones":
+            dates = [n for n, p in self.properties.items() if p.get("format") == "date"]
+            self.temporal = dates[0] if len(dates) == 1 else None
 
     def geometry_json(self, system: OutputSystem) -> list[bytes]:
         """Every feature's GeoJSON geometry (``null`` where none), serialised once per system."""
@@ -165,6 +170,7 @@ class ServiceData:
             ids=self.platforms["id"].astype(str).tolist(),
             geometry=self.platforms.geometry,
             properties=platform_properties(self.platforms),
+            temporal="established",
             provenance={
                 "source": "biomap registry; each record carries its source, date, verification "
                 "and coordinate provenance (coord_source, coord_precision, coord_uncertainty_m)",
@@ -254,6 +260,36 @@ class ServiceData:
             mask.flags.writeable = False
             self.cache.put(key, mask)
         return mask
+
+    def temporal_spans(self, coll: Collection) -> tuple[np.ndarray, np.ndarray] | None:
+        """Start and end (``datetime64[s]``, NaT where unknown) of each feature's temporal
+        property: a platform established in year Y spans that whole year, a zone its day."""
+        if coll.temporal is None:
+            return None
+        if coll.layer is None:
+            years = pd.to_numeric(self.platforms[coll.temporal], errors="coerce")
+            start = pd.to_datetime(years.astype("Int64").astype(str) + "-01-01", errors="coerce")
+            end = start + pd.offsets.YearBegin(1)
+        else:
+            start = pd.to_datetime(coll.layer.zones[coll.temporal], errors="coerce")
+            end = start + pd.Timedelta(days=1)
+        to = "datetime64[s]"
+        return start.to_numpy(dtype=to), (end - pd.Timedelta(seconds=1)).to_numpy(dtype=to)
+
+    def temporal_mask(
+        self, coll: Collection, start: np.datetime64 | None, end: np.datetime64 | None
+    ) -> np.ndarray:
+        """Which features' temporal property overlaps ``start..end`` (open where ``None``);
+        features whose date is unknown never match (the collection must have one)."""
+        spans = self.temporal_spans(coll)
+        assert spans is not None
+        first, last = spans
+        keep = ~np.isnat(first)
+        if start is not None:
+            keep &= last >= start
+        if end is not None:
+            keep &= first <= end
+        return keep
 
     def _filter_frame(self, coll: Collection, flt: PlatformFilter) -> pd.DataFrame:
         if coll.layer is None:

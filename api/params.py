@@ -11,6 +11,8 @@ import math
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
+import numpy as np
+import pandas as pd
 from fastapi import Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -209,6 +211,53 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
             param="bbox",
         )
     return x0, y0, x1, y1
+
+
+def parse_datetime(text: str | None) -> tuple[np.datetime64 | None, np.datetime64 | None] | None:
+    """Parse ``datetime`` (OGC API - Features Part 1): an instant or an interval, open with
+    ``..`` or an empty end: ``2019-05-01``, ``2015-01-01/2020-12-31``, ``../2020-01-01``,
+    ``2019-01-01T00:00:00Z/..``. Returns (start, end) in UTC; an instant is both.
+
+    Raises
+    ------
+    BadParameterError
+        Naming ``datetime`` and the form it needs.
+    """
+    if text is None:
+        return None
+    parts = text.split("/")
+    if len(parts) > 2:
+        raise BadParameterError(
+            f"datetime {text!r} has more than one '/'; give an instant or START/END",
+            param="datetime",
+        )
+    bounds = [_instant(p.strip(), text) for p in parts]
+    start, end = bounds[0], bounds[-1]
+    if start is None and end is None and len(parts) == 1:
+        raise BadParameterError("datetime is empty; give an instant or START/END", param="datetime")
+    if start is not None and end is not None and start > end:
+        raise BadParameterError(f"datetime {text!r} ends before it starts", param="datetime")
+    return start, end
+
+
+def _instant(part: str, text: str) -> np.datetime64 | None:
+    if part in ("", ".."):
+        return None
+    part = part.removesuffix("T")  # GDAL's OAPIF driver sends dates as 2020-01-01T
+    ok = len(part) >= 10 and part[4] == "-" and part[7] == "-"
+    try:
+        stamp = pd.Timestamp(part) if ok else None
+    except ValueError:
+        stamp = None
+    if stamp is None or pd.isna(stamp):
+        raise BadParameterError(
+            f"datetime {text!r}: {part!r} is not an RFC 3339 date or date-time (2019-05-01, "
+            "2019-05-01T08:00:00Z); open ends are '..'",
+            param="datetime",
+        )
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return np.datetime64(stamp.to_pydatetime(), "s")
 
 
 def output_system(crs: str | None) -> OutputSystem:

@@ -26,6 +26,7 @@ from api.params import (
     content_crs,
     output_system,
     parse_bbox,
+    parse_datetime,
     platform_query,
     self_url,
 )
@@ -64,6 +65,15 @@ Bbox = Annotated[
     Query(
         description="minLon,minLat,maxLon,maxLat (CRS84 unless bbox-crs=gcj02); features "
         "intersecting it are returned.",
+    ),
+]
+Datetime = Annotated[
+    str | None,
+    Query(
+        description="An instant or interval (RFC 3339; open ends `..`): `2019-05-01`, "
+        "`2015-01-01/2020-12-31`, `../2020-01-01`, `2019-01-01/..`. On platforms it selects "
+        "by year of establishment (a platform established in 2019 spans 2019), unknown years "
+        "never match; on a zone layer by the layer's date (e.g. compiled), if it has one.",
     ),
 ]
 FilterText = Annotated[
@@ -118,7 +128,9 @@ async def list_collections(request: Request, f: JsonFormat = None) -> Response:
         "links": [
             {"href": f"{base}/collections", "rel": "self", "type": JSON, "title": "Collections"}
         ],
-        "collections": [_info(base, c) for c in _data(request).collections.values()],
+        "collections": [
+            _info(base, c, _data(request)) for c in _data(request).collections.values()
+        ],
     }
     return send(request, Prepared.json(body), max_age=_max_age(request))
 
@@ -134,7 +146,11 @@ async def get_collection(
 ) -> Response:
     """Title, description, extent, provenance and links of one collection."""
     coll = _collection(request, collection_id)
-    return send(request, Prepared.json(_info(base_url(request), coll)), max_age=_max_age(request))
+    return send(
+        request,
+        Prepared.json(_info(base_url(request), coll, _data(request))),
+        max_age=_max_age(request),
+    )
 
 
 @router.get(
@@ -203,6 +219,7 @@ async def items(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")] = 0,
     bbox: Bbox = None,
     bbox_crs: BboxCrs = None,
+    datetime: Datetime = None,
     filter: FilterText = None,
     filter_lang: FilterLangParam = "cql2-text",
     filter_crs: FilterCrs = None,
@@ -220,7 +237,15 @@ async def items(
     system = output_system(crs)
     flt = platforms.filter()
     features, extra = _features(data, coll, system, flt, platforms)
-    positions = _select(data, coll, flt, box, (filter, filter_lang) if filter else None)
+    when = parse_datetime(datetime)
+    if when is not None and coll.temporal is None:
+        raise BadParameterError(
+            f"collection {coll.id!r} has no temporal property: datetime does not apply",
+            param="datetime",
+        )
+    positions = _select(
+        data, coll, flt, box, cql=(filter, filter_lang) if filter else None, when=when
+    )
     page = positions[offset : offset + limit]
     meta = {
         "numberMatched": len(positions),
@@ -328,10 +353,12 @@ def _select(
     coll: Collection,
     flt: PlatformFilter,
     box: tuple[float, float, float, float] | None,
+    *,
     cql: tuple[str, FilterLang] | None = None,
+    when: tuple[np.datetime64 | None, np.datetime64 | None] | None = None,
 ) -> np.ndarray:
     """Positions of the features to page through (cached: the data never changes)."""
-    key = ("select", coll.id, flt if coll.kind == "platforms" or cql else None, box, cql)
+    key = ("select", coll.id, flt if coll.kind == "platforms" or cql else None, box, cql, when)
     positions = data.cache.get(key)
     if positions is None:
         mask = data.platform_mask(flt) if coll.kind == "platforms" else None
@@ -344,6 +371,9 @@ def _select(
             except FilterError as exc:
                 raise BadParameterError(str(exc), param="filter") from None
             mask = kept if mask is None else mask & kept
+        if when is not None:
+            in_time = data.temporal_mask(coll, *when)
+            mask = in_time if mask is None else mask & in_time
         positions = np.arange(len(coll.ids)) if mask is None else np.flatnonzero(mask)
         positions.setflags(write=False)
         data.cache.put(key, positions)
@@ -399,7 +429,7 @@ def _page_links(
     return links
 
 
-def _info(base: str, coll: Collection) -> dict[str, Any]:
+def _info(base: str, coll: Collection, data: ServiceData) -> dict[str, Any]:
     url = f"{base}/collections/{coll.id}"
     missing = int((~coll.located).sum())
     description = _describe(coll, missing)
@@ -435,6 +465,15 @@ def _info(base: str, coll: Collection) -> dict[str, Any]:
     }
     if coll.extent:
         info["extent"] = {"spatial": {"bbox": [coll.extent], "crs": CRS84}}
+    spans = data.temporal_spans(coll)
+    if spans is not None and not np.isnat(spans[0]).all():
+        first, last = np.nanmin(spans[0]), np.nanmax(spans[1])
+        info.setdefault("extent", {})["temporal"] = {
+            "interval": [[f"{first}Z", f"{last}Z"]],
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+            "description": f"datetime selects on {coll.temporal}"
+            + (" (a year of establishment spans the whole year)" if coll.layer is None else ""),
+        }
     return info
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from geo.crs import from_wgs84
@@ -259,3 +260,46 @@ def test_etag_gives_304_and_gzip_is_applied(client):
     raw = client.get(url, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in raw.headers
     assert raw.json() == first.json()
+
+
+@pytest.mark.parametrize(
+    ("value", "years"),
+    [
+        ("2019-05-01", (2019, 2019)),
+        ("2015-01-01/2020-12-31", (2015, 2020)),
+        ("2015-06-30T12:00:00Z/2020-01-01T00:00:00Z", (2015, 2020)),
+        ("../2010-01-01", (None, 2010)),
+        ("2019-01-01/..", (2019, None)),
+        ("2019-01-01/", (2019, None)),
+    ],
+)
+def test_datetime_selects_platforms_by_year_of_establishment(client, registry, value, years):
+    year = pd.to_numeric(registry["established"], errors="coerce")
+    lo, hi = years
+    keep = year.notna() & (year >= (lo or 0)) & (year <= (hi or 9999))  # unknown years: never
+    body = client.get(
+        "/collections/platforms/items", params={"datetime": value, "limit": 1000}
+    ).json()
+    assert sorted(f["id"] for f in body["features"]) == sorted(registry["id"][keep])
+
+
+def test_datetime_on_a_zone_layer_uses_its_date_and_the_extent_says_so(client, shipped_layers):
+    info = client.get("/collections/zones363").json()
+    temporal = info["extent"]["temporal"]
+    assert "compiled" in temporal["description"]
+    start = temporal["interval"][0][0]
+    url = "/collections/zones363/items?limit=100"
+    assert client.get(url, params={"datetime": f"{start[:10]}/.."}).json()["numberMatched"] == len(
+        shipped_layers["zones363"].zones
+    )
+    assert client.get(url, params={"datetime": "../2000-01-01"}).json()["numberMatched"] == 0
+    platforms = client.get("/collections/platforms").json()["extent"]["temporal"]
+    assert "established" in platforms["description"]
+
+
+@pytest.mark.parametrize(
+    "value", ["2019", "yesterday", "2020-01-01/2019-01-01", "a/b/c", "2019-13-01"]
+)
+def test_bad_datetime_is_400(client, value):
+    r = client.get("/collections/platforms/items", params={"datetime": value})
+    assert_problem(r, 400, "datetime")
