@@ -22,7 +22,7 @@ from starlette.middleware.gzip import GZipMiddleware
 import geo
 from api.auth import read_access
 from api.data import ServiceData
-from api.errors import PROBLEM_JSON, RequestIdMiddleware, install_error_handlers
+from api.errors import PROBLEM_JSON, HeadMiddleware, RequestIdMiddleware, install_error_handlers
 from api.live import LiveRegistry
 from api.models import Problem
 from api.params import reject_unknown_params
@@ -114,7 +114,8 @@ def create_app(
         prefixes=("/stats/", "/collections/"),
         max_entries=settings.response_cache_entries,
     )
-    app.add_middleware(RequestIdMiddleware)  # outermost: every answer, cached or not, gets an id
+    app.add_middleware(RequestIdMiddleware)  # every answer, cached or not, gets an id
+    app.add_middleware(HeadMiddleware)  # outermost: HEAD is a GET whose body is dropped
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

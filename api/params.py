@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 from fastapi import Query, Request
+from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
@@ -290,16 +291,28 @@ _ALLOWED_ATTR = "_biomap_query_names"
 
 
 async def reject_unknown_params(request: Request) -> None:
-    """Dependency: 400 for query parameters the endpoint does not define (unless ignored)."""
-    if request.app.state.settings.unknown_params == "ignore" or not request.query_params:
+    """Dependency: 400 for query parameters the endpoint does not define (unless ignored),
+    and for a single-valued parameter given twice (``limit=1&limit=2``: which one?)."""
+    if not request.query_params:
         return
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    allowed = getattr(route, _ALLOWED_ATTR, None)
-    if allowed is None:
-        allowed = frozenset(_query_names(route.dependant))
-        setattr(route, _ALLOWED_ATTR, allowed)
+    names = getattr(route, _ALLOWED_ATTR, None)
+    if names is None:
+        names = _query_names(route.dependant)
+        setattr(route, _ALLOWED_ATTR, names)
+    allowed, lists = names
+    given = [k for k, _ in request.query_params.multi_items()]
+    repeated = sorted({k for k in given if given.count(k) > 1 and k in allowed and k not in lists})
+    if repeated:
+        raise BadParameterError(
+            f"query parameter {repeated[0]} is given {given.count(repeated[0])} times; it takes "
+            "one value (use commas for several codes)",
+            param=repeated[0],
+        )
+    if request.app.state.settings.unknown_params == "ignore":
+        return
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         accepted = ", ".join(sorted(allowed)) or "none"
@@ -309,8 +322,13 @@ async def reject_unknown_params(request: Request) -> None:
         )
 
 
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {p.alias for p in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
+def _query_names(dependant: Dependant) -> tuple[frozenset[str], frozenset[str]]:
+    """The query parameters of a route and its dependencies, and which of them are lists."""
+    params = list(dependant.query_params)
+    stack = list(dependant.dependencies)
+    while stack:
+        sub = stack.pop()
+        params += sub.query_params
+        stack += sub.dependencies
+    lists = {p.alias for p in params if field_annotation_is_sequence(p.field_info.annotation)}
+    return frozenset(p.alias for p in params), frozenset(lists)

@@ -160,3 +160,14 @@ def test_gdal_sends_a_property_filter_to_the_server(served, registry, read):
         got = re.findall(r"^  id \(String\) = (\S+)$", out, flags=re.MULTILINE)
     assert sorted(got) == expected
     assert served.log.read_text().count("district_adcode=440106") > before
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_head_over_http_matches_get(server, encoding):
+    with httpx.Client(base_url=server, headers={"Accept-Encoding": encoding}) as http:
+        for url in ("/healthz", "/collections/platforms/items?limit=5"):
+            got, head = http.get(url), http.head(url)
+            assert head.status_code == got.status_code == 200
+            assert head.content == b""
+            for name in ("content-length", "content-encoding", "etag", "content-type"):
+                assert head.headers.get(name) == got.headers.get(name), (url, name)
