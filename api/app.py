@@ -22,7 +22,7 @@ from starlette.middleware.gzip import GZipMiddleware
 import geo
 from api.auth import read_access
 from api.data import ServiceData
-from api.errors import PROBLEM_JSON, RequestIdMiddleware, install_error_handlers
+from api.errors import PROBLEM_JSON, HeadMiddleware, RequestIdMiddleware, install_error_handlers
 from api.heavy import HeavyWork
 from api.live import LiveRegistry
 from api.models import Problem
@@ -120,7 +120,8 @@ def create_app(
         max_entries=settings.response_cache_entries,
         max_bytes=settings.response_cache_bytes,
     )
-    app.add_middleware(RequestIdMiddleware)  # outermost: every answer, cached or not, gets an id
+    app.add_middleware(RequestIdMiddleware)  # every answer, cached or not, gets an id
+    app.add_middleware(HeadMiddleware)  # outermost: HEAD is a GET whose body is dropped
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

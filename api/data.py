@@ -20,9 +20,11 @@ import pandas as pd
 import shapely
 
 from api.responses import LruCache, dumps
+from api.schemas import Properties, frame_property_schemas, geometry_format, integer_properties
 from api.settings import Settings
 from geo._io import frame_records
 from geo.cities import City, open_city
+from geo.cql import FilterLang, cql2_mask, parse_cql2
 from geo.crs import from_wgs84, shift_geometry
 from geo.filters import PlatformFilter
 from geo.geocoding import Geocoder
@@ -30,6 +32,7 @@ from geo.nearest import NearestIndex
 from geo.stats.clustering import study_window
 from geo.stats.density import DensityResult, density_table
 from geo.store import etag, open_store, records_to_frame
+from geo.store.schema import record_property_schemas
 from geo.zones import ZoneLayer, get_layer
 from geo.zones.assign import assign_platforms
 
@@ -53,6 +56,12 @@ class Collection:
     provisional: bool = False
     provenance: dict[str, str] = field(default_factory=dict)
     layer: ZoneLayer | None = None
+    #: JSON Schema of each feature property, in feature order (see :mod:`api.schemas`).
+    properties: Properties = field(default_factory=dict)
+    #: The property that equals the feature id.
+    id_property: str = "id"
+    #: The property ``datetime`` selects on (``established`` years, a layer's date), if any.
+    temporal: str | None = None
     _geom_json: dict[str, list[bytes]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -66,6 +75,10 @@ class Collection:
             else None
         )
         self.bounds = bounds
+        self.geometry_format = geometry_format(geoms)
+        if self.temporal is None and self.kind == "zones":
+            dates = [n for n, p in self.properties.items() if p.get("format") == "date"]
+            self.temporal = dates[0] if len(dates) == 1 else None
 
     def geometry_json(self, system: OutputSystem) -> list[bytes]:
         """Every feature's GeoJSON geometry (``null`` where none), serialised once per system."""
@@ -157,6 +170,8 @@ class ServiceData:
             title_en="Biomedical innovation service platforms",
             ids=self.platforms["id"].astype(str).tolist(),
             geometry=self.platforms.geometry,
+            properties=platform_properties(self.platforms),
+            temporal="established",
             provenance={
                 "source": "biomap registry; each record carries its source, date, verification "
                 "and coordinate provenance (coord_source, coord_precision, coord_uncertainty_m)",
@@ -182,12 +197,19 @@ class ServiceData:
             provisional=layer.provisional,
             provenance=dict(layer.provenance),
             layer=layer,
+            properties=self._zone_properties(layer),
+            id_property="zone_id",
         )
 
     @functools.cached_property
     def window_km2(self) -> float:
         """The clustering study window's area (the city polygon) in km²."""
         return study_window(None, city=self.city).area_m2 / 1e6
+
+    def _zone_properties(self, layer: ZoneLayer) -> Properties:
+        """The layer's columns, then the density figures (typed by the density table)."""
+        figures = density_table(self.platforms, layer, city=self.city).table.drop(columns="zone_id")
+        return frame_property_schemas(layer.zones) | frame_property_schemas(figures)
 
     @property
     def geocoder(self) -> Geocoder:
@@ -222,6 +244,66 @@ class ServiceData:
             mask.flags.writeable = False
             self.cache.put(key, mask)
         return mask
+
+    def filter_mask(
+        self, coll: Collection, text: str, lang: FilterLang, flt: PlatformFilter
+    ) -> np.ndarray:
+        """Which features of ``coll`` a CQL2 filter keeps (cached, read-only).
+
+        On a zone layer the filter sees the zone's properties and its density figures for the
+        platforms ``flt`` selects, as the features carry them.
+
+        Raises
+        ------
+        geo.filters.FilterError
+            For a syntax error, an unknown property or a value of the wrong type.
+        """
+        key = ("cql2", coll.id, text, lang, flt if coll.kind == "zones" else None)
+        mask = self.cache.get(key)
+        if mask is None:
+            expr = parse_cql2(text, lang)
+            mask = cql2_mask(expr, self._filter_frame(coll, flt), queryable_types(coll))
+            mask.flags.writeable = False
+            self.cache.put(key, mask)
+        return mask
+
+    def temporal_spans(self, coll: Collection) -> tuple[np.ndarray, np.ndarray] | None:
+        """Start and end (``datetime64[s]``, NaT where unknown) of each feature's temporal
+        property: a platform established in year Y spans that whole year, a zone its day."""
+        if coll.temporal is None:
+            return None
+        if coll.layer is None:
+            years = pd.to_numeric(self.platforms[coll.temporal], errors="coerce")
+            start = pd.to_datetime(years.astype("Int64").astype(str) + "-01-01", errors="coerce")
+            end = start + pd.offsets.YearBegin(1)
+        else:
+            start = pd.to_datetime(coll.layer.zones[coll.temporal], errors="coerce")
+            end = start + pd.Timedelta(days=1)
+        to = "datetime64[s]"
+        return start.to_numpy(dtype=to), (end - pd.Timedelta(seconds=1)).to_numpy(dtype=to)
+
+    def temporal_mask(
+        self, coll: Collection, start: np.datetime64 | None, end: np.datetime64 | None
+    ) -> np.ndarray:
+        """Which features' temporal property overlaps ``start..end`` (open where ``None``);
+        features whose date is unknown never match (the collection must have one)."""
+        spans = self.temporal_spans(coll)
+        assert spans is not None
+        first, last = spans
+        keep = ~np.isnat(first)
+        if start is not None:
+            keep &= last >= start
+        if end is not None:
+            keep &= first <= end
+        return keep
+
+    def _filter_frame(self, coll: Collection, flt: PlatformFilter) -> pd.DataFrame:
+        if coll.layer is None:
+            return self.platforms
+        figures = self.density(coll.id, flt).table.drop(columns="zone_id")
+        attrs = coll.layer.zones.drop(columns=["geometry", *figures.columns], errors="ignore")
+        frame = pd.concat([attrs.reset_index(drop=True), figures.reset_index(drop=True)], axis=1)
+        return gpd.GeoDataFrame(frame, geometry=coll.geometry.values, crs=coll.geometry.crs)
 
     # -- features -----------------------------------------------------------------------------
 
@@ -279,6 +361,14 @@ class ServiceData:
         return result
 
 
+def queryable_types(coll: Collection) -> dict[str, str]:
+    """Property name -> type a filter compares it as (``date`` for a date string)."""
+    return {
+        name: spec["format"] if spec.get("format") in ("date", "date-time") else spec["type"]
+        for name, spec in coll.properties.items()
+    }
+
+
 def _with_zones(flt: PlatformFilter, zones: tuple[str, ...]) -> PlatformFilter:
     """``flt`` also restricted to ``zones`` (LAYER:ZONE_ID or bare zone ids)."""
     return (
@@ -286,13 +376,37 @@ def _with_zones(flt: PlatformFilter, zones: tuple[str, ...]) -> PlatformFilter:
     )
 
 
+def platform_properties(platforms: gpd.GeoDataFrame) -> Properties:
+    """JSON Schema of each property of a platform feature: the record's fields (typed by the
+    record model) and the assigned ``zone_<layer>`` columns."""
+    record = record_property_schemas()
+    frame = frame_property_schemas(_property_frame(platforms))
+    return {name: record.get(name, spec) for name, spec in frame.items()}
+
+
+@functools.cache
+def _record_integers() -> tuple[str, ...]:
+    return integer_properties(record_property_schemas())
+
+
+def _property_frame(platforms: gpd.GeoDataFrame) -> pd.DataFrame:
+    return pd.DataFrame(platforms.drop(columns=["geometry", "lon", "lat"], errors="ignore"))
+
+
 def platform_feature_bytes(platforms: gpd.GeoDataFrame, system: OutputSystem) -> list[bytes]:
-    """Every platform of an assigned frame as GeoJSON Feature bytes, coordinates in ``system``."""
+    """Every platform of an assigned frame as GeoJSON Feature bytes, coordinates in ``system``.
+
+    Integer fields of the record (``established``) are written as integers even where the
+    frame holds them as floats (a column with missing values).
+    """
     x, y = from_wgs84(platforms.geometry.x.to_numpy(), platforms.geometry.y.to_numpy(), system)
     x, y = np.round(x, 7), np.round(y, 7)
-    props = frame_records(
-        pd.DataFrame(platforms.drop(columns=["geometry", "lon", "lat"], errors="ignore"))
-    )
+    props = frame_records(_property_frame(platforms))
+    integers = [name for name in _record_integers() if name in platforms]
+    for p in props:
+        for name in integers:
+            if p[name] is not None:
+                p[name] = int(p[name])
     return [
         dumps(
             {

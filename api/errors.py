@@ -266,3 +266,26 @@ def _incoming_id(scope: Scope) -> str | None:
             ok = 0 < len(text) <= 64 and all(c.isalnum() or c in "-_." for c in text)
             return text if ok else None
     return None
+
+
+class HeadMiddleware:
+    """Answer ``HEAD`` like ``GET`` without the body: same status and headers (ETag,
+    Content-Length, Cache-Control) on every GET route, ``/healthz`` included (RFC 9110 §9.3.2).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)

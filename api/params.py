@@ -11,7 +11,10 @@ import math
 from typing import Annotated, Literal
 from urllib.parse import urlencode
 
+import numpy as np
+import pandas as pd
 from fastapi import Query, Request
+from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
@@ -78,6 +81,15 @@ class PlatformQuery:
         return out
 
 
+def _either(name: str, value: str | None, alias: str, old: str | None) -> str | None:
+    """The value of a property-named parameter or of its short alias (not both)."""
+    if value is not None and old is not None:
+        raise BadParameterError(
+            f"{alias} is an alias of {name}: give one of them, not both", param=alias
+        )
+    return value if value is not None else old
+
+
 async def platform_query(
     *,
     type: Annotated[
@@ -87,31 +99,38 @@ async def platform_query(
     sub_kind: Annotated[
         str | None, Query(description=f"Sub-kind code. {_CSV}", examples=["incubator"])
     ] = None,
-    field: Annotated[
+    fields: Annotated[
         str | None,
         Query(
             description=f"Field code (any of the platform's fields). {_CSV}",
             examples=["drug_rnd"],
         ),
     ] = None,
+    field: Annotated[str | None, Query(description="Alias of `fields`.")] = None,
     level: Annotated[
         str | None, Query(description=f"Level code. {_CSV}", examples=["national"])
     ] = None,
-    stage: Annotated[
+    chain_stages: Annotated[
         str | None,
-        Query(description=f"Service-chain stage code. {_CSV}", examples=["basic_research"]),
+        Query(
+            description=f"Service-chain stage code (any of the platform's stages). {_CSV}",
+            examples=["basic_research"],
+        ),
     ] = None,
+    stage: Annotated[str | None, Query(description="Alias of `chain_stages`.")] = None,
     supporting_unit: Annotated[
         str | None, Query(description=f"Supporting unit code. {_CSV}", examples=["university"])
     ] = None,
-    district: Annotated[
+    district_adcode: Annotated[
         str | None,
         Query(description=f"Administrative district adcode. {_CSV}"),
     ] = None,
-    managing: Annotated[
+    district: Annotated[str | None, Query(description="Alias of `district_adcode`.")] = None,
+    managing_adcode: Annotated[
         str | None,
         Query(description=f"Managing district adcode (where a management area applies). {_CSV}"),
     ] = None,
+    managing: Annotated[str | None, Query(description="Alias of `managing_adcode`.")] = None,
     zone: Annotated[
         str | None,
         Query(
@@ -137,16 +156,21 @@ async def platform_query(
         ),
     ] = None,
 ) -> PlatformQuery:
-    """Dependency: the platform filter parameters (async, so no threadpool hop)."""
+    """Dependency: the platform filter parameters (async, so no threadpool hop).
+
+    The parameters are named like the feature properties they filter (``district_adcode``,
+    ``fields``...), so GDAL sends ``-where "district_adcode='440106'"`` to the server; the
+    short names (``district``, ``field``, ``stage``, ``managing``) stay as aliases.
+    """
     params = {
         "type": type,
         "sub_kind": sub_kind,
-        "field": field,
+        "field": _either("fields", fields, "field", field),
         "level": level,
-        "stage": stage,
+        "stage": _either("chain_stages", chain_stages, "stage", stage),
         "supporting_unit": supporting_unit,
-        "district": district,
-        "managing": managing,
+        "district": _either("district_adcode", district_adcode, "district", district),
+        "managing": _either("managing_adcode", managing_adcode, "managing", managing),
         "established_max": established_max,
         "q": q,
     }
@@ -190,6 +214,53 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
     return x0, y0, x1, y1
 
 
+def parse_datetime(text: str | None) -> tuple[np.datetime64 | None, np.datetime64 | None] | None:
+    """Parse ``datetime`` (OGC API - Features Part 1): an instant or an interval, open with
+    ``..`` or an empty end: ``2019-05-01``, ``2015-01-01/2020-12-31``, ``../2020-01-01``,
+    ``2019-01-01T00:00:00Z/..``. Returns (start, end) in UTC; an instant is both.
+
+    Raises
+    ------
+    BadParameterError
+        Naming ``datetime`` and the form it needs.
+    """
+    if text is None:
+        return None
+    parts = text.split("/")
+    if len(parts) > 2:
+        raise BadParameterError(
+            f"datetime {text!r} has more than one '/'; give an instant or START/END",
+            param="datetime",
+        )
+    bounds = [_instant(p.strip(), text) for p in parts]
+    start, end = bounds[0], bounds[-1]
+    if start is None and end is None and len(parts) == 1:
+        raise BadParameterError("datetime is empty; give an instant or START/END", param="datetime")
+    if start is not None and end is not None and start > end:
+        raise BadParameterError(f"datetime {text!r} ends before it starts", param="datetime")
+    return start, end
+
+
+def _instant(part: str, text: str) -> np.datetime64 | None:
+    if part in ("", ".."):
+        return None
+    part = part.removesuffix("T")  # GDAL's OAPIF driver sends dates as 2020-01-01T
+    ok = len(part) >= 10 and part[4] == "-" and part[7] == "-"
+    try:
+        stamp = pd.Timestamp(part) if ok else None
+    except ValueError:
+        stamp = None
+    if stamp is None or pd.isna(stamp):
+        raise BadParameterError(
+            f"datetime {text!r}: {part!r} is not an RFC 3339 date or date-time (2019-05-01, "
+            "2019-05-01T08:00:00Z); open ends are '..'",
+            param="datetime",
+        )
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return np.datetime64(stamp.to_pydatetime(), "s")
+
+
 def output_system(crs: str | None) -> OutputSystem:
     """``crs`` parameter -> the coordinate system features are written in."""
     return "gcj02" if crs == "gcj02" else "wgs84"
@@ -220,16 +291,28 @@ _ALLOWED_ATTR = "_biomap_query_names"
 
 
 async def reject_unknown_params(request: Request) -> None:
-    """Dependency: 400 for query parameters the endpoint does not define (unless ignored)."""
-    if request.app.state.settings.unknown_params == "ignore" or not request.query_params:
+    """Dependency: 400 for query parameters the endpoint does not define (unless ignored),
+    and for a single-valued parameter given twice (``limit=1&limit=2``: which one?)."""
+    if not request.query_params:
         return
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    allowed = getattr(route, _ALLOWED_ATTR, None)
-    if allowed is None:
-        allowed = frozenset(_query_names(route.dependant))
-        setattr(route, _ALLOWED_ATTR, allowed)
+    names = getattr(route, _ALLOWED_ATTR, None)
+    if names is None:
+        names = _query_names(route.dependant)
+        setattr(route, _ALLOWED_ATTR, names)
+    allowed, lists = names
+    given = [k for k, _ in request.query_params.multi_items()]
+    repeated = sorted({k for k in given if given.count(k) > 1 and k in allowed and k not in lists})
+    if repeated:
+        raise BadParameterError(
+            f"query parameter {repeated[0]} is given {given.count(repeated[0])} times; it takes "
+            "one value (use commas for several codes)",
+            param=repeated[0],
+        )
+    if request.app.state.settings.unknown_params == "ignore":
+        return
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         accepted = ", ".join(sorted(allowed)) or "none"
@@ -239,8 +322,13 @@ async def reject_unknown_params(request: Request) -> None:
         )
 
 
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {p.alias for p in dependant.query_params}
-    for sub in dependant.dependencies:
-        names |= _query_names(sub)
-    return names
+def _query_names(dependant: Dependant) -> tuple[frozenset[str], frozenset[str]]:
+    """The query parameters of a route and its dependencies, and which of them are lists."""
+    params = list(dependant.query_params)
+    stack = list(dependant.dependencies)
+    while stack:
+        sub = stack.pop()
+        params += sub.query_params
+        stack += sub.dependencies
+    lists = {p.alias for p in params if field_annotation_is_sequence(p.field_info.annotation)}
+    return frozenset(p.alias for p in params), frozenset(lists)

@@ -97,6 +97,36 @@ def in_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
     return (x >= 72.004) & (x <= 137.8347) & (y >= 0.8293) & (y <= 55.8271)
 
 
+#: Where each input system is defined (lon0, lat0, lon1, lat1): GCJ-02 and BD-09 only in China.
+VALID_BOUNDS: dict[str, tuple[float, float, float, float]] = {
+    "wgs84": (-180.0, -90.0, 180.0, 90.0),
+    "gcj02": (72.004, 0.8293, 137.8347, 55.8271),
+    "bd09": (72.004, 0.8293, 137.8347, 55.8271),
+}
+
+
+def check_valid(lon: float, lat: float, crs: str) -> None:
+    """Raise :class:`CoordinateError` unless (lon, lat) lies where ``crs`` is defined.
+
+    Examples
+    --------
+    >>> check_valid(113.3, 23.1, "bd09")
+    >>> check_valid(-180, -90, "bd09")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    geo.errors.CoordinateError: lon -180, lat -90 is outside bd09's range (lon 72.004..137.8347, ...
+    """
+    system = normalize_coord_system(crs)
+    x0, y0, x1, y1 = VALID_BOUNDS[system]
+    if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+        where = ": China" if system != "wgs84" else ""
+        hint = "; send WGS84 coordinates with crs=wgs84" if system != "wgs84" else ""
+        raise CoordinateError(
+            f"lon {lon:g}, lat {lat:g} is outside {system}'s range (lon {x0}..{x1}, "
+            f"lat {y0}..{y1}{where}){hint}"
+        )
+
+
 def _gcj_offset(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
     """Degrees that the public GCJ-02 formula adds to a WGS84 point (lon, lat)."""
     dx = x - 105.0

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set biomap up on a fresh Debian machine: system packages (Chromium for browser tests and
-# snapshots, a CJK font, PostgreSQL + PostGIS for the database store's tests), a virtualenv in .venv, and biomap with its pinned dependencies.
+# snapshots, a CJK font, PostgreSQL + PostGIS for the database store's tests, GDAL's ogrinfo
+# for the GIS-client tests), a virtualenv in .venv, and biomap with its pinned dependencies.
 # Idempotent: a second run installs nothing new. Set BIOMAP_SKIP_APT=1 to skip apt-get.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(chromium fonts-noto-cjk postgresql-15-postgis-3)
+apt_pkgs=(chromium fonts-noto-cjk postgresql-15-postgis-3 gdal-bin)
 missing=()
 for pkg in "${apt_pkgs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from api.data import CRS84, Collection, OutputSystem, ServiceData, platform_feature_bytes
-from api.errors import NotFoundError
+from api.errors import BadParameterError, NotFoundError
 from api.models import CollectionInfo, Collections, Feature, FeatureCollection
 from api.params import (
     CrsParam,
@@ -26,6 +26,7 @@ from api.params import (
     content_crs,
     output_system,
     parse_bbox,
+    parse_datetime,
     platform_query,
     self_url,
 )
@@ -39,9 +40,10 @@ from api.responses import (
     dumps,
     send,
 )
-from geo.filters import PlatformFilter
+from api.schemas import JSON_SCHEMA, ROLE, schema_document
+from geo.cql import FilterLang
+from geo.filters import FilterError, PlatformFilter
 from geo.store import etag, records_to_frame
-from geo.taxonomy import VOCABULARIES
 from geo.zones.assign import assign_platforms
 
 router = APIRouter(tags=["OGC API - Features"])
@@ -64,6 +66,32 @@ Bbox = Annotated[
         description="minLon,minLat,maxLon,maxLat (CRS84 unless bbox-crs=gcj02); features "
         "intersecting it are returned.",
     ),
+]
+Datetime = Annotated[
+    str | None,
+    Query(
+        description="An instant or interval (RFC 3339; open ends `..`): `2019-05-01`, "
+        "`2015-01-01/2020-12-31`, `../2020-01-01`, `2019-01-01/..`. On platforms it selects "
+        "by year of establishment (a platform established in 2019 spans 2019), unknown years "
+        "never match; on a zone layer by the layer's date (e.g. compiled), if it has one.",
+    ),
+]
+FilterText = Annotated[
+    str | None,
+    Query(
+        description="A CQL2 filter (OGC API - Features Part 3) on the queryables, e.g. "
+        "`district_adcode = '440106' AND established >= 2015` or "
+        "`S_INTERSECTS(geometry, BBOX(113.3,23.0,113.5,23.2))`.",
+        max_length=10_000,
+    ),
+]
+FilterLangParam = Annotated[
+    Literal["cql2-text", "cql2-json"],
+    Query(alias="filter-lang", description="Encoding of `filter`: cql2-text or cql2-json."),
+]
+FilterCrs = Annotated[
+    Literal["http://www.opengis.net/def/crs/OGC/1.3/CRS84"] | None,
+    Query(alias="filter-crs", description="CRS of geometries in `filter`: CRS84 only."),
 ]
 BboxCrs = Annotated[
     Literal["http://www.opengis.net/def/crs/OGC/1.3/CRS84", "gcj02"] | None,
@@ -100,7 +128,9 @@ async def list_collections(request: Request, f: JsonFormat = None) -> Response:
         "links": [
             {"href": f"{base}/collections", "rel": "self", "type": JSON, "title": "Collections"}
         ],
-        "collections": [_info(base, c) for c in _data(request).collections.values()],
+        "collections": [
+            _info(base, c, _data(request)) for c in _data(request).collections.values()
+        ],
     }
     return send(request, Prepared.json(body), max_age=_max_age(request))
 
@@ -116,7 +146,11 @@ async def get_collection(
 ) -> Response:
     """Title, description, extent, provenance and links of one collection."""
     coll = _collection(request, collection_id)
-    return send(request, Prepared.json(_info(base_url(request), coll)), max_age=_max_age(request))
+    return send(
+        request,
+        Prepared.json(_info(base_url(request), coll, _data(request))),
+        max_age=_max_age(request),
+    )
 
 
 @router.get(
@@ -128,17 +162,42 @@ async def get_collection(
 async def queryables(
     request: Request, collection_id: CollectionId, f: JsonFormat = None
 ) -> Response:
-    """A JSON Schema of the query parameters that filter the collection's items."""
+    """A JSON Schema of the properties a ``filter`` (CQL2) may name: every property of the
+    collection's features, by its property name, and ``geometry``."""
     coll = _collection(request, collection_id)
     base = base_url(request)
+    props: dict[str, Any] = {
+        "geometry": {"format": coll.geometry_format, ROLE: "primary-geometry"},
+        **_with_code_lists(_data(request), coll),
+    }
     body = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": JSON_SCHEMA,
         "$id": f"{base}/collections/{coll.id}/queryables",
         "type": "object",
         "title": coll.title_en,
-        "properties": _queryables(_data(request)) if coll.kind == "platforms" else {},
+        "properties": props,
         "additionalProperties": False,
     }
+    return send(request, Prepared.json(body, SCHEMA_JSON), max_age=_max_age(request))
+
+
+@router.get(
+    "/collections/{collectionId}/schema",
+    summary="The features' schema (OGC API - Features Part 5)",
+    response_class=SchemaJSONResponse,
+    responses={200: {"content": {SCHEMA_JSON: {"schema": {"type": "object"}}}}},
+)
+async def schema(request: Request, collection_id: CollectionId, f: JsonFormat = None) -> Response:
+    """A JSON Schema (draft 2020-12) of the collection's features: every property with its
+    type (integer, number, string, array, date...), the id and the primary geometry."""
+    coll = _collection(request, collection_id)
+    body = schema_document(
+        url=f"{base_url(request)}/collections/{coll.id}/schema",
+        title=coll.title_en,
+        properties=coll.properties,
+        id_property=coll.id_property,
+        geometry=coll.geometry_format,
+    )
     return send(request, Prepared.json(body, SCHEMA_JSON), max_age=_max_age(request))
 
 
@@ -160,11 +219,16 @@ async def items(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")] = 0,
     bbox: Bbox = None,
     bbox_crs: BboxCrs = None,
+    datetime: Datetime = None,
+    filter: FilterText = None,
+    filter_lang: FilterLangParam = "cql2-text",
+    filter_crs: FilterCrs = None,
     crs: CrsParam = None,
     f: GeoFormat = None,
 ) -> Response:
     """A page of features. On ``platforms`` the filters select features; on a zone layer they
-    select the platforms counted in each zone's density figures."""
+    select the platforms counted in each zone's density figures, and ``filter`` selects zones
+    by their properties and those figures."""
     data = _data(request)
     coll = _collection(request, collection_id)
     settings = request.app.state.settings
@@ -173,7 +237,15 @@ async def items(
     system = output_system(crs)
     flt = platforms.filter()
     features, extra = _features(data, coll, system, flt, platforms)
-    positions = _select(data, coll, flt, box)
+    when = parse_datetime(datetime)
+    if when is not None and coll.temporal is None:
+        raise BadParameterError(
+            f"collection {coll.id!r} has no temporal property: datetime does not apply",
+            param="datetime",
+        )
+    positions = _select(
+        data, coll, flt, box, cql=(filter, filter_lang) if filter else None, when=when
+    )
     page = positions[offset : offset + limit]
     meta = {
         "numberMatched": len(positions),
@@ -281,15 +353,27 @@ def _select(
     coll: Collection,
     flt: PlatformFilter,
     box: tuple[float, float, float, float] | None,
+    *,
+    cql: tuple[str, FilterLang] | None = None,
+    when: tuple[np.datetime64 | None, np.datetime64 | None] | None = None,
 ) -> np.ndarray:
     """Positions of the features to page through (cached: the data never changes)."""
-    key = ("select", coll.id, flt if coll.kind == "platforms" else None, box)
+    key = ("select", coll.id, flt if coll.kind == "platforms" or cql else None, box, cql, when)
     positions = data.cache.get(key)
     if positions is None:
         mask = data.platform_mask(flt) if coll.kind == "platforms" else None
         if box is not None:
             in_box = coll.bbox_mask(box)
             mask = in_box if mask is None else mask & in_box
+        if cql is not None:
+            try:
+                kept = data.filter_mask(coll, *cql, flt)
+            except FilterError as exc:
+                raise BadParameterError(str(exc), param="filter") from None
+            mask = kept if mask is None else mask & kept
+        if when is not None:
+            in_time = data.temporal_mask(coll, *when)
+            mask = in_time if mask is None else mask & in_time
         positions = np.arange(len(coll.ids)) if mask is None else np.flatnonzero(mask)
         positions.setflags(write=False)
         data.cache.put(key, positions)
@@ -345,7 +429,7 @@ def _page_links(
     return links
 
 
-def _info(base: str, coll: Collection) -> dict[str, Any]:
+def _info(base: str, coll: Collection, data: ServiceData) -> dict[str, Any]:
     url = f"{base}/collections/{coll.id}"
     missing = int((~coll.located).sum())
     description = _describe(coll, missing)
@@ -367,6 +451,12 @@ def _info(base: str, coll: Collection) -> dict[str, Any]:
                 "type": SCHEMA_JSON,
                 "title": "Queryables",
             },
+            *(
+                # RFC 8288 relation types are case-insensitive; GDAL 3.6 matches "describedBy"
+                # exactly, later GDALs and Part 5 clients "describedby": both, one document.
+                {"href": f"{url}/schema", "rel": rel, "type": SCHEMA_JSON, "title": "Schema"}
+                for rel in ("describedby", "describedBy")
+            ),
         ],
         "provisional": coll.provisional,
         "provenance": coll.provenance,
@@ -375,6 +465,15 @@ def _info(base: str, coll: Collection) -> dict[str, Any]:
     }
     if coll.extent:
         info["extent"] = {"spatial": {"bbox": [coll.extent], "crs": CRS84}}
+    spans = data.temporal_spans(coll)
+    if spans is not None and not np.isnat(spans[0]).all():
+        first, last = np.nanmin(spans[0]), np.nanmax(spans[1])
+        info.setdefault("extent", {})["temporal"] = {
+            "interval": [[f"{first}Z", f"{last}Z"]],
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+            "description": f"datetime selects on {coll.temporal}"
+            + (" (a year of establishment spans the whole year)" if coll.layer is None else ""),
+        }
     return info
 
 
@@ -383,7 +482,8 @@ def _describe(coll: Collection, missing: int) -> str:
         return (
             "平台点位(WGS84)。坐标精度不一:见 coord_precision 与 coord_uncertainty_m。 "
             "Platform points (WGS84); coordinate precision varies, see coord_precision and "
-            "coord_uncertainty_m. Filter with the queryables (type, field, level, district, zone...)."
+            "coord_uncertainty_m. Filter with the query parameters, or a CQL2 filter on the "
+            "queryables (the property names: type, fields, level, district_adcode...)."
         )
     parts = [
         f"{coll.title_zh}:每个区域带有平台密度指标。 Zones of {coll.title_en}, each carrying "
@@ -400,26 +500,16 @@ def _describe(coll: Collection, missing: int) -> str:
     return " ".join(parts)
 
 
-def _queryables(data: ServiceData) -> dict[str, Any]:
-    def enum(codes: Any, description: str) -> dict[str, Any]:
-        return {"type": "string", "enum": sorted(codes), "description": description}
-
-    zone_ids = sorted(
-        f"{name}:{z}"
-        for name, layer in data.layers.items()
-        if name != "districts"
-        for z in layer.zones["zone_id"].astype(str)
-    )
-    return {
-        "type": enum(VOCABULARIES["type"], "Platform type (property type)"),
-        "sub_kind": enum(VOCABULARIES["sub_kind"], "Sub-kind (property sub_kind)"),
-        "field": enum(VOCABULARIES["fields"], "One of the platform's fields (property fields)"),
-        "level": enum(VOCABULARIES["level"], "Level (property level)"),
-        "stage": enum(VOCABULARIES["chain_stages"], "A chain stage (property chain_stages)"),
-        "supporting_unit": enum(VOCABULARIES["supporting_unit"], "Supporting unit"),
-        "district": enum(
-            data.city.unit_names, "Administrative district (property district_adcode)"
-        ),
-        "managing": enum(data.city.unit_names, "Managing district (property managing_adcode)"),
-        "zone": enum(zone_ids, "Zone of a zone layer (properties zone_<layer>)"),
+def _with_code_lists(data: ServiceData, coll: Collection) -> dict[str, Any]:
+    """``coll``'s property schemas, the city's district adcodes and zone ids as ``enum``."""
+    props = {name: dict(spec) for name, spec in coll.properties.items()}
+    codes: dict[str, list[str]] = {
+        name: sorted(data.city.unit_names) for name in ("district_adcode", "managing_adcode")
     }
+    if coll.kind == "platforms":
+        for name, layer in data.layers.items():
+            codes[f"zone_{name}"] = sorted(layer.zones["zone_id"].astype(str))
+    for name, values in codes.items():
+        if name in props and props[name].get("type") == "string":
+            props[name]["enum"] = values
+    return props

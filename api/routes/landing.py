@@ -23,7 +23,21 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
-    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    # Part 3 filtering, CQL2 (geo.cql): every queryable (property) in `filter`. Not
+    # queryables-query-parameters: only some queryables have a query parameter of their own.
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    # Part 5: /collections/{id}/schema with the id and primary-geometry roles.
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/core-roles-features",
     # Part 4 (draft 20-002): POST/PUT/DELETE, PATCH as JSON Merge Patch, on `platforms`.
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
     "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
@@ -183,6 +197,6 @@ async def conformance(
     f: Annotated[Literal["json"] | None, Query(description="Output format (JSON only).")] = None,
 ) -> Response:
     """The OGC API - Features conformance classes implemented (Part 1 core, GeoJSON, Part 3
-    queryables)."""
+    queryables and CQL2 filters, Part 4 writes, Part 5 schemas)."""
     max_age = request.app.state.settings.cache_max_age
     return send(request, Prepared.json({"conformsTo": CONFORMANCE}), max_age=max_age)

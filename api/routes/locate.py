@@ -10,10 +10,12 @@ from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from api.data import ServiceData
+from api.errors import BadParameterError
 from api.models import LocateResponse
 from api.params import InputCrs, Lat, Lon
 from api.responses import Prepared, send
-from geo.crs import WGS84, to_wgs84
+from geo.crs import VALID_BOUNDS, WGS84, check_valid, to_wgs84
+from geo.errors import CoordinateError
 from geo.zones.assign import assign_platforms
 
 router = APIRouter(tags=["Points"])
@@ -29,8 +31,14 @@ async def locate(request: Request, lon: Lon, lat: Lat, crs: InputCrs = "wgs84") 
     """Converts the point to WGS84 (GCJ-02/BD-09 input from Amap/Baidu), then assigns it like
     a platform: administrative district, managing district (where a management area of the
     city profile applies, e.g. Guangzhou's Bio-Island: Huangpu) and the zone of every zone layer
-    (null where none covers it)."""
+    (null where none covers it). A point outside the range of its system (GCJ-02 and BD-09
+    exist only in China) is a 400; a valid point outside the city is answered with
+    ``inside_city`` false and no district."""
     data: ServiceData = request.app.state.data
+    try:
+        check_valid(lon, lat, crs)
+    except CoordinateError as exc:
+        raise BadParameterError(str(exc), param="lon" if not _lon_ok(lon, crs) else "lat") from None
     x, y = to_wgs84(lon, lat, crs)
     point = gpd.GeoDataFrame(geometry=[shapely.Point(float(x), float(y))], crs=WGS84)
     assigned, _ = assign_platforms(point, data.city, data.layers)
@@ -49,6 +57,11 @@ async def locate(request: Request, lon: Lon, lat: Lat, crs: InputCrs = "wgs84") 
         "notes": _notes(data, district, zones),
     }
     return send(request, Prepared.json(body), max_age=request.app.state.settings.cache_max_age)
+
+
+def _lon_ok(lon: float, crs: str) -> bool:
+    x0, _, x1, _ = VALID_BOUNDS[crs]
+    return x0 <= lon <= x1
 
 
 def _ref(data: ServiceData, layer: str, zone_id: object) -> dict[str, str | None] | None:

@@ -34,6 +34,19 @@ from geo.taxonomy import (
 )
 
 LIST_FIELDS = ("fields", "chain_stages")
+#: Fields whose values (or list items) come from a code list of :mod:`geo.taxonomy`.
+CODE_LISTS: dict[str, dict] = {
+    "type": PLATFORM_TYPES,
+    "sub_kind": SUB_KINDS,
+    "fields": FIELDS,
+    "supporting_unit": SUPPORTING_UNITS,
+    "level": LEVELS,
+    "chain_stages": CHAIN_STAGES,
+    "coord_precision": PRECISIONS,
+    "verification": VERIFICATION,
+}
+#: JSON Schema keywords kept when describing a record field to API clients.
+_SCHEMA_KEYWORDS = ("type", "format", "enum", "items", "minimum", "maximum", "pattern")
 
 
 def _check_code(value: str, vocabulary: dict, name: str) -> str:
@@ -76,42 +89,20 @@ class PlatformRecord(BaseModel):
     note: str | None = None
     zones: dict[str, str | None] = Field(default_factory=dict)
 
-    @field_validator("type")
+    @field_validator(
+        "type", "sub_kind", "supporting_unit", "level", "coord_precision", "verification"
+    )
     @classmethod
-    def _type(cls, v: str) -> str:
-        return _check_code(v, PLATFORM_TYPES, "type")
-
-    @field_validator("sub_kind")
-    @classmethod
-    def _sub_kind(cls, v: str) -> str:
-        return _check_code(v, SUB_KINDS, "sub_kind")
-
-    @field_validator("supporting_unit")
-    @classmethod
-    def _unit(cls, v: str) -> str:
-        return _check_code(v, SUPPORTING_UNITS, "supporting_unit")
-
-    @field_validator("level")
-    @classmethod
-    def _level(cls, v: str) -> str:
-        return _check_code(v, LEVELS, "level")
-
-    @field_validator("coord_precision")
-    @classmethod
-    def _precision(cls, v: str) -> str:
-        return _check_code(v, PRECISIONS, "coord_precision")
-
-    @field_validator("verification")
-    @classmethod
-    def _verification(cls, v: str) -> str:
-        return _check_code(v, VERIFICATION, "verification")
+    def _code(cls, v: str, info: ValidationInfo) -> str:
+        name = info.field_name or ""
+        return _check_code(v, CODE_LISTS[name], name)
 
     @field_validator("fields", "chain_stages")
     @classmethod
     def _lists(cls, v: list[str], info: ValidationInfo) -> list[str]:
-        vocab = FIELDS if info.field_name == "fields" else CHAIN_STAGES
+        name = info.field_name or ""
         for item in v:
-            _check_code(item, vocab, info.field_name or "")
+            _check_code(item, CODE_LISTS[name], name)
         return list(dict.fromkeys(v))
 
     @model_validator(mode="after")
@@ -122,6 +113,34 @@ class PlatformRecord(BaseModel):
                 f"sub_kind {self.sub_kind!r} does not fit type {self.type!r} ({allowed})"
             )
         return self
+
+
+def record_property_schemas() -> dict[str, dict[str, Any]]:
+    """JSON Schema of each record field as a feature property (``lon``/``lat``/``zones`` aside).
+
+    Derived from :class:`PlatformRecord`: one ``type`` per property (a missing value is
+    ``null``), code lists as ``enum``. GDAL's OAPIF driver reads only a plain ``type``, not
+    ``anyOf`` or a list of types, hence the nullable branch is dropped.
+
+    Examples
+    --------
+    >>> record_property_schemas()["established"]["type"]
+    'integer'
+    >>> record_property_schemas()["fields"]["items"]["type"]
+    'string'
+    """
+    out = {}
+    for name, spec in PlatformRecord.model_json_schema()["properties"].items():
+        if name in ("lon", "lat", "zones"):
+            continue
+        branches = [b for b in spec.get("anyOf", [spec]) if b.get("type") != "null"]
+        prop = {k: v for k, v in {**spec, **branches[0]}.items() if k in _SCHEMA_KEYWORDS}
+        codes = sorted(CODE_LISTS.get(name, ()))
+        if codes:
+            target = prop["items"] if prop.get("type") == "array" else prop
+            target["enum"] = codes
+        out[name] = prop
+    return out
 
 
 def validate_records(

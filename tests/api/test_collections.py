@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from geo.crs import from_wgs84
 from geo.filters import PlatformFilter
 from geo.stats.density import density_table
+from tests.api.conftest import assert_problem
 
 GEOJSON = "application/geo+json"
 
@@ -84,6 +86,28 @@ def test_property_filters_match_platform_filter(client, registry, params):
     assert sorted(f["id"] for f in body["features"]) == sorted(expected)
 
 
+@pytest.mark.parametrize(
+    ("name", "alias", "value"),
+    [
+        ("fields", "field", "drug_rnd"),
+        ("chain_stages", "stage", "basic_research"),
+        ("district_adcode", "district", "440106"),
+        ("managing_adcode", "managing", "440112"),
+    ],
+)
+def test_parameters_named_like_properties_and_their_aliases(client, name, alias, value):
+    url = "/collections/platforms/items?limit=1000"
+    by_name = client.get(url, params={name: value}).json()
+    assert by_name["numberMatched"] > 0
+    assert (
+        by_name["numberMatched"] == client.get(url, params={alias: value}).json()["numberMatched"]
+    )
+    for feature in by_name["features"]:
+        got = feature["properties"][name]
+        assert value in got if isinstance(got, list) else got == value
+    assert_problem(client.get(url, params={name: value, alias: value}), 400, alias)
+
+
 def test_zone_filter(client, registry):
     expected = registry["id"][registry["zone_zones363"] == "core-bio-island"].tolist()
     for zone in ("core-bio-island", "zones363:core-bio-island"):
@@ -155,13 +179,75 @@ def test_zones363_items_keep_zones_without_geometry(client, shipped_layers):
     assert len(nulls) == len(layer.zones) - len(layer.located)
 
 
-def test_queryables(client):
+def test_queryables_are_the_property_names(client):
     r = client.get("/collections/platforms/queryables")
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/schema+json"
     props = r.json()["properties"]
+    feature = client.get("/collections/platforms/items?limit=1").json()["features"][0]
+    assert set(props) == {*feature["properties"], "geometry"}
+    assert "district" not in props  # the old parameter names
+    assert "field" not in props
     assert "public_technology" in props["type"]["enum"]
-    assert "440112" in props["district"]["enum"]
+    assert "440112" in props["district_adcode"]["enum"]
+    assert "drug_rnd" in props["fields"]["items"]["enum"]
+    assert props["established"]["type"] == "integer"
+    assert props["geometry"]["x-ogc-role"] == "primary-geometry"
+
+
+SCHEMA_JSON = "application/schema+json"
+
+
+@pytest.mark.parametrize("collection", ["platforms", "districts", "zones363"])
+def test_each_collection_links_its_schema(client, collection):
+    info = client.get(f"/collections/{collection}").json()
+    described = [link for link in info["links"] if link["rel"].lower() == "describedby"]
+    assert described
+    assert all(link["type"] == SCHEMA_JSON for link in described)
+    assert {link["href"] for link in described} == {info["links"][0]["href"] + "/schema"}
+    r = client.get(f"/collections/{collection}/schema")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == SCHEMA_JSON
+    schema = r.json()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    feature = client.get(f"/collections/{collection}/items?limit=1").json()["features"][0]
+    props = schema["properties"]
+    assert set(props) == {*feature["properties"], "geometry"}
+    roles = {name: p["x-ogc-role"] for name, p in props.items() if "x-ogc-role" in p}
+    id_property = "id" if collection == "platforms" else "zone_id"
+    assert roles == {id_property: "id", "geometry": "primary-geometry"}
+    assert feature["properties"][id_property] == feature["id"]
+    # the same types in the GeoJSON Feature form (what GDAL's OAPIF driver reads)
+    nested = schema["$defs"]["GeoJSONFeature"]["properties"]["properties"]["properties"]
+    assert {k: v["type"] for k, v in nested.items()} == {
+        k: v["type"] for k, v in props.items() if k not in ("geometry", "id")
+    }
+
+
+def test_schema_types_follow_the_record_and_the_layers(client):
+    platforms = client.get("/collections/platforms/schema").json()["properties"]
+    assert platforms["established"]["type"] == "integer"
+    assert platforms["coord_uncertainty_m"]["type"] == "number"
+    assert platforms["fields"] == {"type": "array", "items": platforms["fields"]["items"]}
+    assert platforms["source_date"]["type"] == "string"  # "2018" happens: not a date
+    assert platforms["geometry"]["format"] == "geometry-point"
+    zones = client.get("/collections/zones363/schema").json()["properties"]
+    for name in ("population", "per_100k", "lq_population", "share", "per_km2"):
+        assert zones[name]["type"] == "number", name  # null in every zone, still a number
+    assert zones["count"]["type"] == zones["rank"]["type"] == "integer"
+    assert zones["provisional"]["type"] == "boolean"
+    assert zones["compiled"] == {"type": "string", "format": "date"}
+    assert zones["geometry"]["format"] == "geometry-polygon"
+
+
+def test_integer_properties_are_written_as_integers(client):
+    body = client.get("/collections/platforms/items?limit=1000").json()
+    years = [f["properties"]["established"] for f in body["features"]]
+    known = [y for y in years if y is not None]
+    assert known
+    assert all(type(y) is int for y in known)  # 2023, never 2023.0
+    one = client.get(f"/collections/platforms/items/{body['features'][0]['id']}").json()
+    assert one["properties"]["established"] is None or type(one["properties"]["established"]) is int
 
 
 def test_etag_gives_304_and_gzip_is_applied(client):
@@ -174,3 +260,46 @@ def test_etag_gives_304_and_gzip_is_applied(client):
     raw = client.get(url, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in raw.headers
     assert raw.json() == first.json()
+
+
+@pytest.mark.parametrize(
+    ("value", "years"),
+    [
+        ("2019-05-01", (2019, 2019)),
+        ("2015-01-01/2020-12-31", (2015, 2020)),
+        ("2015-06-30T12:00:00Z/2020-01-01T00:00:00Z", (2015, 2020)),
+        ("../2010-01-01", (None, 2010)),
+        ("2019-01-01/..", (2019, None)),
+        ("2019-01-01/", (2019, None)),
+    ],
+)
+def test_datetime_selects_platforms_by_year_of_establishment(client, registry, value, years):
+    year = pd.to_numeric(registry["established"], errors="coerce")
+    lo, hi = years
+    keep = year.notna() & (year >= (lo or 0)) & (year <= (hi or 9999))  # unknown years: never
+    body = client.get(
+        "/collections/platforms/items", params={"datetime": value, "limit": 1000}
+    ).json()
+    assert sorted(f["id"] for f in body["features"]) == sorted(registry["id"][keep])
+
+
+def test_datetime_on_a_zone_layer_uses_its_date_and_the_extent_says_so(client, shipped_layers):
+    info = client.get("/collections/zones363").json()
+    temporal = info["extent"]["temporal"]
+    assert "compiled" in temporal["description"]
+    start = temporal["interval"][0][0]
+    url = "/collections/zones363/items?limit=100"
+    assert client.get(url, params={"datetime": f"{start[:10]}/.."}).json()["numberMatched"] == len(
+        shipped_layers["zones363"].zones
+    )
+    assert client.get(url, params={"datetime": "../2000-01-01"}).json()["numberMatched"] == 0
+    platforms = client.get("/collections/platforms").json()["extent"]["temporal"]
+    assert "established" in platforms["description"]
+
+
+@pytest.mark.parametrize(
+    "value", ["2019", "yesterday", "2020-01-01/2019-01-01", "a/b/c", "2019-13-01"]
+)
+def test_bad_datetime_is_400(client, value):
+    r = client.get("/collections/platforms/items", params={"datetime": value})
+    assert_problem(r, 400, "datetime")

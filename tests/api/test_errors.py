@@ -65,6 +65,43 @@ def test_unknown_paths_are_problem_404(client):
 def test_unknown_params_can_be_ignored_by_policy():
     with TestClient(create_app(Settings(unknown_params="ignore"))) as c:
         assert c.get("/collections/platforms/items?colour=red").status_code == 200
+        # a repeated parameter stays ambiguous whatever the policy
+        assert_problem(c.get("/collections/platforms/items?limit=1&limit=2"), 400, "limit")
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/collections/platforms/items?limit=1&limit=2", "limit"),
+        ("/collections/platforms/items?type=park&offset=0&type=incubator", "type"),
+        ("/stats/density?layer=districts&layer=zones363", "layer"),
+        ("/locate?lon=113.3&lat=23.1&lon=113.4", "lon"),
+    ],
+)
+def test_a_single_valued_parameter_given_twice_is_400(client, url, param):
+    body = assert_problem(client.get(url), 400, param)
+    assert "2 times" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/healthz",
+        "/conformance",
+        "/collections",
+        "/collections/platforms/schema",
+        "/collections/platforms/items?limit=3",
+        "/stats/density?layer=districts",
+        "/locate?lon=113.3&lat=23.1",
+    ],
+)
+def test_head_answers_every_get_route_with_the_get_headers(client, url):
+    got, head = client.get(url), client.head(url)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    for name in ("content-type", "content-length", "etag", "cache-control"):
+        assert head.headers.get(name) == got.headers.get(name), name
 
 
 def test_a_genuine_500_is_generic_and_carries_the_request_id(caplog):

@@ -48,6 +48,18 @@ def test_conformance_lists_core_and_geojson(client):
     assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in classes
 
 
+def test_conformance_declares_filters_and_schemas(client):
+    classes = set(client.get("/conformance").json()["conformsTo"])
+    part3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+    cql2 = "http://www.opengis.net/spec/cql2/1.0/conf/"
+    assert {part3 + c for c in ("queryables", "filter", "features-filter")} <= classes
+    assert {cql2 + c for c in ("cql2-text", "cql2-json", "basic-cql2")} <= classes
+    assert cql2 + "basic-spatial-functions" in classes
+    assert "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas" in classes
+    # not every queryable has a query parameter of its own
+    assert part3 + "queryables-query-parameters" not in classes
+
+
 def test_openapi_documents_problem_errors_not_422(client):
     spec = client.get("/openapi.json").json()
     items = spec["paths"]["/collections/{collectionId}/items"]["get"]

@@ -8,6 +8,7 @@ from pyproj import Geod
 
 from geo.crs import from_wgs84
 from geo.filters import PlatformFilter
+from tests.api.conftest import assert_problem
 
 BIO_ISLAND = (113.366, 23.066)  # WGS84, on Guangzhou International Bio-Island
 _GEOD = Geod(ellps="WGS84")
@@ -32,6 +33,20 @@ def test_locate_bio_island_in_every_input_system(client, system):
     assert body["managing_district"]["zone_id"] == "440112"  # Huangpu manages it
     assert body["zones"]["zones363"]["zone_id"] == "core-bio-island"
     assert any("provisional" in note for note in body["notes"])
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({"lon": -180, "lat": -90, "crs": "bd09"}, "lon"),  # once answered lat -90.0055
+        ({"lon": 113.3, "lat": -45, "crs": "gcj02"}, "lat"),
+        ({"lon": 150, "lat": 23.1, "crs": "gcj02"}, "lon"),
+    ],
+)
+def test_locate_refuses_points_outside_their_systems_range(client, params, param):
+    body = assert_problem(client.get("/locate", params=params), 400, param)
+    assert params["crs"] in body["detail"]
+    assert "China" in body["detail"]
 
 
 def test_locate_outside_the_city(client):

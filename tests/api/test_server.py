@@ -1,18 +1,22 @@
 """One real server: `biomap serve` (uvicorn) on 127.0.0.1, a free port; HTTP and GDAL clients.
 
-The server runs with BIOMAP_MAX_LIMIT=25 so that GDAL's OAPIF driver, which asks for
+Two GDALs read it: pyogrio's bundled one, and the system's ``ogrinfo`` (Debian 12: GDAL 3.6,
+installed by scripts/setup.sh) where present. The server runs with BIOMAP_MAX_LIMIT=25 so that GDAL's OAPIF driver, which asks for
 ``limit=1000``, is clamped and must follow ``next`` links to read every feature.
 """
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 
 import httpx
 import pyogrio
 import pytest
 
-from tests.servers import ROOT, serving
+from tests.servers import ROOT, Server, serving
 
 from .conftest import SHIPPED_LAYERS
 
@@ -20,17 +24,25 @@ MAX_LIMIT = 25
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    # The shipped city and store, named explicitly: the options reach the workers.
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    # The shipped city and store, named explicitly: the options reach the workers. The access
+    # log (--log-level info) shows which requests the GDAL clients sent.
     with serving(
         tmp_path_factory.mktemp("serve"),
         "--city",
         str(ROOT / "data" / "cities" / "guangzhou.toml"),
         "--store",
         str(ROOT / "data" / "platforms.geojson"),
+        "--log-level",
+        "info",
         env={"BIOMAP_MAX_LIMIT": str(MAX_LIMIT)},
     ) as running:
-        yield running.url
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(served: Server) -> str:
+    return served.url
 
 
 def test_served_over_http_with_keepalive_and_gzip(server, registry):
@@ -75,3 +87,87 @@ def test_gdal_reads_zone_layers_with_their_density_figures(server, shipped_layer
     zones = shipped_layers[layer].zones
     assert sorted(gdf["zone_id"]) == sorted(zones["zone_id"])
     assert {"count", "per_km2", "lq_area"} <= set(gdf.columns)
+
+
+OGR_TYPES = {"int32": "Integer", "int64": "Integer64", "float64": "Real", "object": "String"}
+OGR_TYPES |= {"list(str)": "StringList", "datetime64[D]": "Date", "bool": "Integer(Boolean)"}
+OGRINFO = shutil.which("ogrinfo")
+
+
+def _pyogrio_types(server: str, layer: str) -> dict[str, str]:
+    info = pyogrio.read_info(_oapif(server), layer=layer)
+    return {
+        name: OGR_TYPES.get(t, t) for name, t in zip(info["fields"], info["dtypes"], strict=True)
+    }
+
+
+def _ogrinfo_types(server: str, layer: str) -> dict[str, str]:
+    out = subprocess.run(
+        [OGRINFO, "-ro", "-so", _oapif(server), layer],  # type: ignore[list-item]
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    return dict(re.findall(r"^(\w+): (\S+) \(", out, flags=re.MULTILINE))
+
+
+def _ogrinfo_version() -> str:
+    if OGRINFO is None:
+        return "absent"
+    out = subprocess.run([OGRINFO, "--version"], capture_output=True, text=True, check=True)
+    return out.stdout.split(",")[0]
+
+
+GDAL_CLIENTS = [
+    pytest.param(_pyogrio_types, id=f"pyogrio-gdal-{pyogrio.__gdal_version_string__}"),
+    pytest.param(
+        _ogrinfo_types,
+        id=f"ogrinfo-{_ogrinfo_version().removeprefix('GDAL ')}",
+        marks=pytest.mark.skipif(OGRINFO is None, reason="no ogrinfo (apt-get install gdal-bin)"),
+    ),
+]
+
+
+@pytest.mark.parametrize("types_of", GDAL_CLIENTS)
+def test_gdal_reads_the_published_field_types(server, types_of):
+    platforms = types_of(server, "platforms")
+    assert platforms["established"] == "Integer"  # the API writes 2023, not 2023.0
+    assert platforms["coord_uncertainty_m"] == "Real"
+    assert platforms["fields"] == platforms["chain_stages"] == "StringList"
+    assert list(platforms).count("id") == 1
+    zones = types_of(server, "zones363")
+    # null in every zone of this layer: typed from the schema, not guessed as String
+    assert zones["population"] == zones["per_100k"] == zones["lq_population"] == "Real"
+    assert zones["count"] == zones["rank"] == "Integer"
+    assert zones["compiled"] == "Date"
+    districts = types_of(server, "districts")
+    assert districts["per_100k"] == districts["population"] == "Real"
+
+
+@pytest.mark.parametrize("read", ["pyogrio", "ogrinfo"])
+def test_gdal_sends_a_property_filter_to_the_server(served, registry, read):
+    """``-where "district_adcode='440106'"`` is sent as ``?district_adcode=440106``."""
+    if read == "ogrinfo" and OGRINFO is None:
+        pytest.skip("no ogrinfo (apt-get install gdal-bin)")
+    where = "district_adcode='440106'"
+    expected = sorted(registry["id"][registry["district_adcode"] == "440106"])
+    before = served.log.read_text().count("district_adcode=440106")
+    if read == "pyogrio":
+        got = pyogrio.read_dataframe(_oapif(served.url), layer="platforms", where=where)["id"]
+    else:
+        out = subprocess.run(
+            [OGRINFO, "-ro", "-q", _oapif(served.url), "platforms", "-where", where],  # type: ignore[list-item]
+            capture_output=True, text=True, check=True, timeout=60,
+        ).stdout  # fmt: skip
+        got = re.findall(r"^  id \(String\) = (\S+)$", out, flags=re.MULTILINE)
+    assert sorted(got) == expected
+    assert served.log.read_text().count("district_adcode=440106") > before
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_head_over_http_matches_get(server, encoding):
+    with httpx.Client(base_url=server, headers={"Accept-Encoding": encoding}) as http:
+        for url in ("/healthz", "/collections/platforms/items?limit=5"):
+            got, head = http.get(url), http.head(url)
+            assert head.status_code == got.status_code == 200
+            assert head.content == b""
+            for name in ("content-length", "content-encoding", "etag", "content-type"):
+                assert head.headers.get(name) == got.headers.get(name), (url, name)
