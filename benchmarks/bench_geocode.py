@@ -1,7 +1,7 @@
 """Benchmark offline geocoding against cpca's district parsing, measured in the same run.
 
 Two address sets:
-- ``registry``: the 131 real addresses of data/sources/platforms.csv (district as written);
+- ``registry``: the real addresses of data/sources/platforms.csv (district as written);
 - ``synthetic``: N addresses made from gazetteer names in varied forms (with or without the
   广州市/district prefix, full-width digits, historic district names, landmarks only). They
   are built from biomap's own gazetteer, which favours biomap: read them as a speed test and a
@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     args = parser.parse_args()
     for name, items in (
-        ("registry (131 real addresses)", registry_set()),
+        (f"registry ({len(registry_set())} real addresses)", registry_set()),
         (f"synthetic ({args.n:,})", synthetic(args.n)),
     ):
         print(name)

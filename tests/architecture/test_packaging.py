@@ -1,5 +1,6 @@
 """The wheel carries every package and the data, so a plain install serves from any folder."""
 
+import json
 import tomllib
 from pathlib import Path
 
@@ -96,7 +97,8 @@ def test_plain_install_serves_from_another_folder(tmp_path):
             raise AssertionError((tmp_path / "server.log").read_text())
         density = httpx.get(f"{base}/stats/density?layer=districts", timeout=30)
         assert density.status_code == 200
-        assert density.json()["totals"]["count"] == 131
+        shipped = json.loads((ROOT / "data" / "platforms.geojson").read_text(encoding="utf-8"))
+        assert density.json()["totals"]["count"] == len(shipped["features"])
     finally:
         server.terminate()
         server.wait(timeout=10)
