@@ -159,7 +159,7 @@ async def platform_query(
     """Dependency: the platform filter parameters (async, so no threadpool hop).
 
     The parameters are named like the feature properties they filter (``district_adcode``,
-    ``fields``...), so GDAL sends ``-where "district_adcode='440106'"`` to the server; the
+    ``fields``...), so GDAL sends ``-where "district_adcode='...'"`` to the server; the
     short names (``district``, ``field``, ``stage``, ``managing``) stay as aliases.
     """
     params = {

@@ -80,7 +80,7 @@ FilterText = Annotated[
     str | None,
     Query(
         description="A CQL2 filter (OGC API - Features Part 3) on the queryables, e.g. "
-        "`district_adcode = '440106' AND established >= 2015` or "
+        "`type = 'public_technology' AND established >= 2015` or "
         "`S_INTERSECTS(geometry, BBOX(113.3,23.0,113.5,23.2))`.",
         max_length=10_000,
     ),
