@@ -32,6 +32,7 @@ from geo.store import (
     records_to_frame,
     validate_records,
 )
+from geo.tabular import to_csv
 from geo.taxonomy import VOCABULARIES
 from geo.zones import ZoneLayer
 from geo.zones.assign import assign_platforms
@@ -146,6 +147,10 @@ class IngestReport:
                 for r in self.rows
             ]
         )
+
+    def to_csv(self) -> str:
+        """The per-row report as CSV, text that a spreadsheet would run as a formula escaped."""
+        return to_csv(self.to_frame())
 
 
 def _md(text: str) -> str:
