@@ -24,6 +24,7 @@ import pandas as pd
 
 from geo.errors import DataFileError
 from geo.geocoding.geocoder import Geocoder, GeocodeResult
+from geo.ingest.xlsx import FIX, UNCACHED, read_xlsx
 from geo.store import (
     PlatformRecord,
     PlatformStore,
@@ -177,6 +178,9 @@ def map_columns(columns: list[str], overrides: Mapping[str, str] | None = None) 
 def read_table(path: Path | str, *, sheet: str | int | None = None) -> pd.DataFrame:
     """Read CSV, XLSX or GeoJSON rows as strings; the file is never modified.
 
+    XLSX formula cells read as their saved values; those saved without one are listed in
+    ``attrs[geo.ingest.xlsx.UNCACHED]``, and :func:`ingest_rows` rejects their rows.
+
     Raises
     ------
     geo.errors.DataFileError
@@ -190,7 +194,7 @@ def read_table(path: Path | str, *, sheet: str | int | None = None) -> pd.DataFr
         if suffix in (".csv", ".txt"):
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         if suffix in (".xlsx", ".xlsm"):
-            return _read_xlsx(path, sheet)
+            return read_xlsx(path, sheet)
         if suffix in (".geojson", ".json"):
             return _read_geojson(path)
     except DataFileError:
@@ -198,17 +202,6 @@ def read_table(path: Path | str, *, sheet: str | int | None = None) -> pd.DataFr
     except Exception as exc:
         raise DataFileError(f"cannot read {str(path)!r}: {exc}") from exc
     raise DataFileError(f"unknown file type {suffix!r}; use .csv, .xlsx or .geojson")
-
-
-def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    with pd.ExcelFile(path, engine="openpyxl") as book:
-        names = book.sheet_names
-    if sheet is not None and not isinstance(sheet, int) and sheet not in names:
-        raise DataFileError(f"{path.name} has no sheet {sheet!r}; sheets: {names}")
-    df = pd.read_excel(
-        path, sheet_name=sheet if sheet is not None else 0, dtype=str, engine="openpyxl"
-    )
-    return df.fillna("")
 
 
 def _read_geojson(path: Path) -> pd.DataFrame:
@@ -356,17 +349,35 @@ def ingest_rows(
     outcomes: list[RowOutcome] = []
     accepted: list[PlatformRecord] = []
     seen: dict[tuple, int] = {}
+    unreadable = _uncached_cells(table, mapping)
     for i, raw in enumerate(
         table.rename(columns=mapping)[list(mapping.values())].to_dict("records")
     ):
         row_no = i + 2  # 1-based, after the header line
-        outcome, record = _ingest_one(raw, row_no, geocoder, seen, city)
+        if i in unreadable:
+            outcome = RowOutcome(
+                row_no, _clean(raw.get("id")), _clean(raw.get("name_zh")), REJECTED
+            )
+            outcome.reasons, record = unreadable[i], None
+        else:
+            outcome, record = _ingest_one(raw, row_no, geocoder, seen, city)
         outcomes.append(outcome)
         if record is not None:
             accepted.append(record)
         if progress:
             progress(1)
     return accepted, outcomes
+
+
+def _uncached_cells(table: pd.DataFrame, mapping: Mapping[str, str]) -> dict[int, list[str]]:
+    """Per row, the reasons its mapped formula cells without a saved value reject it (XLSX)."""
+    out: dict[int, list[str]] = {}
+    for (row, header), cell in table.attrs.get(UNCACHED, {}).items():
+        if header in mapping:
+            out.setdefault(row, []).append(
+                f"cell {cell} ({mapping[header]}) is a formula with no saved value; {FIX}"
+            )
+    return out
 
 
 def _ingest_one(

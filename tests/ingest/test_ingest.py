@@ -1,10 +1,14 @@
 """Ingest: formats, column mapping, every bad-input case, idempotency, reproducibility."""
 
 import json
+import re
 import shutil
+import zipfile
 
+import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils.cell import get_column_letter
 
 from geo import DATA_DIR
 from geo.cities import open_city
@@ -288,3 +292,79 @@ def test_report_formats(tmp_path):
     assert "坏\\|类型" in md
     assert "rejected" in md
     assert list(report.to_frame().columns) == ["row", "id", "name", "status", "reasons"]
+
+
+def write_xlsx(path, rows, saved=None):
+    """An XLSX written by openpyxl, whose formulas (cells starting with ``=``) have no saved value.
+
+    ``saved`` gives cells (``"B3"``) the value a spreadsheet program would have saved with the
+    formula: text is saved as a text result (``t="str"``), numbers as numbers. openpyxl cannot
+    write saved values, so they are put into the sheet's XML here.
+    """
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    if not saved:
+        return path
+    part = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    xml = members[part].decode()
+    for ref, value in saved.items():
+        kind = ' t="str"' if isinstance(value, str) else ""
+        xml, n = re.subn(
+            rf'<c r="{ref}"([^>]*)>(<f>[^<]*</f>)<v\s*/>',
+            rf'<c r="{ref}"\1{kind}>\2<v>{value}</v>',
+            xml,
+        )
+        assert n == 1, ref
+    members[part] = xml.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_xlsx_formulas_give_their_saved_values_and_rows_with_unsaved_ones_are_rejected(tmp_path):
+    header = [*BASE, "lon", "lat", "coord_crs", "name_en", "memo"]
+
+    def row(name, host, lon="", en="", memo=""):
+        values = {**BASE, "name_zh": name, "host_zh": host, "name_en": en, "memo": memo}
+        if lon:
+            values |= {"lon": lon, "lat": "23.1305", "coord_crs": "wgs84"}
+        return [values.get(h, "") for h in header]
+
+    def cell(column, row_no):
+        return f"{get_column_letter(header.index(column) + 1)}{row_no}"
+
+    rows = [
+        header,
+        row("公式经度", "a", lon="=113.2915"),  # row 2: lon has no saved value
+        row('=CONCAT("公式","名称")', "b"),  # row 3: nor has the name
+        row('=CONCAT("已存","名称")', "c", lon="=113.2915"),  # row 4: both saved
+        row("空文本", "d", en='=IF(TRUE,"","x")'),  # row 5: saved as empty text
+        row("备注公式", "e", memo="=1+1"),  # row 6: in a column ingest does not read
+    ]
+    saved = {"A4": "已存名称", cell("lon", 4): 113.2915, cell("name_en", 5): ""}
+    report = ingest_file(write_xlsx(tmp_path / "in.xlsx", rows, saved), tmp_path / "r.geojson")
+    by_row = {r.row: r for r in report.rows}
+    assert by_row[2].status == REJECTED
+    assert by_row[2].reasons == [
+        f"cell {cell('lon', 2)} (lon) is a formula with no saved value; open the file in a "
+        "spreadsheet program, save it, and ingest again"
+    ]
+    assert by_row[3].status == REJECTED
+    assert "cell A3 (name_zh) is a formula with no saved value" in by_row[3].reasons[0]
+    assert [by_row[i].status for i in (4, 5, 6)] == [ACCEPTED] * 3, report.rows
+    records = {r.host_zh: r for r in GeoJSONStore(tmp_path / "r.geojson").load()}
+    assert (records["c"].name_zh, records["c"].coord_source) == ("已存名称", "supplied:wgs84")
+    assert records["d"].name_en is None
+
+
+def test_xlsx_header_formula_without_a_saved_value_is_refused(tmp_path):
+    path = write_xlsx(tmp_path / "in.xlsx", [["name_zh", '=CONCAT("addr","ess_zh")'], ["x", "y"]])
+    with pytest.raises(
+        DataFileError, match=r"header cell\(s\) B1 are formulas with no saved value"
+    ):
+        read_table(path)
