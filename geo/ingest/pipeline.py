@@ -24,6 +24,7 @@ import pandas as pd
 
 from geo.errors import DataFileError
 from geo.geocoding.geocoder import Geocoder, GeocodeResult
+from geo.ingest.text import normalise_text_fields
 from geo.ingest.xlsx import FIX, UNCACHED, read_xlsx
 from geo.store import (
     PlatformRecord,
@@ -250,6 +251,9 @@ def _clean(value: Any) -> str | None:
 
 def _parse_row(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     rec: dict[str, Any] = {k: _clean(v) for k, v in raw.items()}
+    spaced = normalise_text_fields(rec)
+    if spaced:
+        problems.append(spaced)
     for column, vocab in _ENUMS.items():
         if rec.get(column):
             code = _LOOKUPS[vocab].get(_key(rec[column]))

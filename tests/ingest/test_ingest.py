@@ -368,3 +368,27 @@ def test_xlsx_header_formula_without_a_saved_value_is_refused(tmp_path):
         DataFileError, match=r"header cell\(s\) B1 are formulas with no saved value"
     ):
         read_table(path)
+
+
+def test_white_space_in_names_and_addresses_is_normalised_and_reported(tmp_path):
+    rows = [
+        {
+            **BASE,
+            "name_zh": "测试\t检测\n平台",
+            "name_en": "Test  testing\r\nplatform",
+            "host_zh": "测试\u3000\u3000公司",
+            "address_zh": "广州市越秀区中山二路\u3000 中山大学附属第一医院",
+        },
+        {**BASE, "name_zh": " 两端空格 ", "host_zh": "b"},  # trimming alone is not noted
+    ]
+    report, registry = run(tmp_path, rows)
+    assert statuses(report) == [WARNED, ACCEPTED], report.rows
+    assert report.rows[0].reasons == [
+        "white space normalised in name_zh, name_en, host_zh, address_zh: tabs, line breaks and "
+        "runs of spaces (full-width too) became one space"
+    ]
+    by_host = {r.host_zh: r for r in GeoJSONStore(registry).load()}
+    rec = by_host["测试 公司"]
+    assert (rec.name_zh, rec.name_en) == ("测试 检测 平台", "Test testing platform")
+    assert rec.address_zh == "广州市越秀区中山二路 中山大学附属第一医院"
+    assert by_host["b"].name_zh == "两端空格"
