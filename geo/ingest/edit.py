@@ -21,7 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from geo.errors import RecordInvalidError
 from geo.geocoding.geocoder import Geocoder
-from geo.ingest.pipeline import _district_problem, _stable_id
+from geo.ingest.pipeline import _district_problem, _stable_id, finite
 from geo.ingest.text import normalise_text_fields
 from geo.store import PlatformRecord, frame_to_records, records_to_frame, to_geojson
 from geo.zones import ZoneLayer
@@ -180,8 +180,8 @@ def _coordinates(
         kept = {k: getattr(current, k) for k in COORD_FIELDS}
         return {"lon": current.lon, "lat": current.lat, **kept, **stated, "_notes": []}
     try:
-        lon = None if lon is None else float(lon)
-        lat = None if lat is None else float(lat)
+        lon = None if lon is None else finite(lon)
+        lat = None if lat is None else finite(lat)
     except (TypeError, ValueError):
         raise RecordInvalidError(
             "the coordinates are not numbers", {"lon": f"{lon!r}, {lat!r}"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
@@ -284,12 +285,20 @@ def _stable_id(name: str, host: str | None) -> str:
     return f"gz-{digest}"
 
 
+def finite(value: Any) -> float:
+    """``value`` as a finite float (``NaN`` and infinities are no coordinates); ValueError if not."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
 def _coords(rec: dict[str, Any], problems: list[str]) -> tuple[float | None, float | None]:
     lon, lat = rec.pop("lon", None), rec.pop("lat", None)
     if lon is None and lat is None:
         return None, None
     try:
-        return float(lon), float(lat)  # type: ignore[arg-type]
+        return finite(lon), finite(lat)
     except (TypeError, ValueError):
         problems.append(
             f"coordinates ({lon!r}, {lat!r}) are not numbers; geocoded the address instead"

@@ -201,6 +201,7 @@ def test_patch_is_a_merge_patch_and_cannot_erase_provenance(editor):
         ({"address_zh": "北京市海淀区中关村大街1号"}, None, "address_zh"),
         ({"established": 1066}, None, "established"),
         ({"name_zh": ""}, None, "name_zh"),
+        ({"lon": "113.2915", "lat": "NaN", "coord_crs": "wgs84"}, None, "lon"),
     ],
 )
 def test_bad_input_gets_a_problem_naming_the_field(editor, props, geometry, field):

@@ -392,3 +392,13 @@ def test_white_space_in_names_and_addresses_is_normalised_and_reported(tmp_path)
     assert (rec.name_zh, rec.name_en) == ("测试 检测 平台", "Test testing platform")
     assert rec.address_zh == "广州市越秀区中山二路 中山大学附属第一医院"
     assert by_host["b"].name_zh == "两端空格"
+
+
+@pytest.mark.parametrize(("lon", "lat"), [("113.2915", "NaN"), ("nan", "23.1305"), ("inf", "23.1")])
+def test_coordinates_that_are_not_finite_numbers_are_warned_about(tmp_path, lon, lat):
+    report, registry = run(tmp_path, [{**BASE, "lon": lon, "lat": lat, "coord_crs": "wgs84"}])
+    assert statuses(report) == [WARNED]
+    assert report.rows[0].reasons[0] == (
+        f"coordinates ({lon!r}, {lat!r}) are not numbers; geocoded the address instead"
+    )
+    assert GeoJSONStore(registry).load()[0].coord_source.startswith("gazetteer:")
