@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -110,6 +112,18 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_temps(path: Path) -> list[Path]:
+    """The temporary files :func:`write_atomic` makes for ``path`` that are still there.
+
+    Each is ``.<name>.<8 random characters>.tmp`` beside ``path``; one outlives its write only
+    when the writer was killed. Removing them is safe only where no write of ``path`` can be in
+    flight (the store does it holding its writers' lock).
+    """
+    path = Path(path)
+    name = re.compile(rf"^\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp$")
+    return [p for p in path.parent.glob(f".{glob.escape(path.name)}.*.tmp") if name.match(p.name)]
 
 
 def current_umask() -> int:

@@ -13,6 +13,7 @@ from api.data import DistrictBasis, ServiceData
 from api.models import DensityResponse
 from api.params import DistrictBasisParam, LayerParam, PlatformQuery, platform_query
 from api.responses import CSV, Prepared, send
+from geo.tabular import to_csv
 from geo.zones import get_layer
 
 router = APIRouter(tags=["Statistics"])
@@ -62,7 +63,7 @@ def _prepare(
 ) -> Prepared:
     result = data.density(layer_name, query.filter(), district_basis)
     if fmt == "csv":
-        return Prepared.of("\ufeff" + result.table.to_csv(index=False, lineterminator="\r\n"), CSV)
+        return Prepared.of("\ufeff" + to_csv(result.table, lineterminator="\r\n"), CSV)
     layer = data.layers[layer_name]
     body = result.to_dict() | {
         "title_zh": layer.title_zh,

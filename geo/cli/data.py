@@ -163,7 +163,7 @@ def ingest(
     typer.echo(result.summary())
     if report:
         if report.suffix.lower() == ".csv":
-            result.to_frame().to_csv(report, index=False)
+            report.write_text(result.to_csv(), encoding="utf-8")
         else:
             report.write_text(result.to_markdown(), encoding="utf-8")
         typer.echo(f"report: {report}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from geo.cli._options import (
     layer_of,
     platforms_of,
 )
+from geo.tabular import to_csv
 
 if TYPE_CHECKING:
     from geo.filters import PlatformFilter
@@ -74,9 +74,7 @@ def _usage(func: Callable[[], Any]) -> Any:
 
 def _echo_frame(frame: pd.DataFrame, fmt: Fmt) -> None:
     if fmt is Fmt.csv:
-        buf = io.StringIO()
-        frame.to_csv(buf, index=False)
-        typer.echo(buf.getvalue(), nl=False)
+        typer.echo(to_csv(frame), nl=False)
     else:
         shown = frame.astype(object).where(frame.notna(), "-")
         with pd.option_context("display.width", 200, "display.max_columns", 30):

@@ -21,7 +21,8 @@ from pydantic import ValidationError as PydanticValidationError
 
 from geo.errors import RecordInvalidError
 from geo.geocoding.geocoder import Geocoder
-from geo.ingest.pipeline import _district_problem, _stable_id
+from geo.ingest.pipeline import _district_problem, _stable_id, finite
+from geo.ingest.text import normalise_text_fields
 from geo.store import PlatformRecord, frame_to_records, records_to_frame, to_geojson
 from geo.zones import ZoneLayer
 from geo.zones.assign import assign_platforms
@@ -85,6 +86,7 @@ def prepare_record(
         Naming every bad field, with what to do.
     """
     props, point = _read_feature(feature)
+    spaced = normalise_text_fields(props)  # before the id, which may derive from name and host
     rid = _record_id(props, feature, record_id)
     props["id"] = rid
     name = props.get("name_zh")
@@ -94,7 +96,7 @@ def prepare_record(
         props.pop(key)  # the served form flattens zones to zone_<layer>
     coords = _coordinates(props, point, current, geocoder, city)
     props.update(coords)
-    warnings = props.pop("_notes", [])
+    warnings = [*([spaced] if spaced else []), *props.pop("_notes", [])]
     try:
         record = PlatformRecord.model_validate(props)
     except PydanticValidationError as exc:
@@ -178,8 +180,8 @@ def _coordinates(
         kept = {k: getattr(current, k) for k in COORD_FIELDS}
         return {"lon": current.lon, "lat": current.lat, **kept, **stated, "_notes": []}
     try:
-        lon = None if lon is None else float(lon)
-        lat = None if lat is None else float(lat)
+        lon = None if lon is None else finite(lon)
+        lat = None if lat is None else finite(lat)
     except (TypeError, ValueError):
         raise RecordInvalidError(
             "the coordinates are not numbers", {"lon": f"{lon!r}, {lat!r}"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
@@ -24,6 +25,8 @@ import pandas as pd
 
 from geo.errors import DataFileError
 from geo.geocoding.geocoder import Geocoder, GeocodeResult
+from geo.ingest.text import normalise_text_fields
+from geo.ingest.xlsx import FIX, UNCACHED, read_xlsx
 from geo.store import (
     PlatformRecord,
     PlatformStore,
@@ -32,6 +35,7 @@ from geo.store import (
     records_to_frame,
     validate_records,
 )
+from geo.tabular import to_csv
 from geo.taxonomy import VOCABULARIES
 from geo.zones import ZoneLayer
 from geo.zones.assign import assign_platforms
@@ -147,6 +151,10 @@ class IngestReport:
             ]
         )
 
+    def to_csv(self) -> str:
+        """The per-row report as CSV, text that a spreadsheet would run as a formula escaped."""
+        return to_csv(self.to_frame())
+
 
 def _md(text: str) -> str:
     return (
@@ -172,6 +180,9 @@ def map_columns(columns: list[str], overrides: Mapping[str, str] | None = None) 
 def read_table(path: Path | str, *, sheet: str | int | None = None) -> pd.DataFrame:
     """Read CSV, XLSX or GeoJSON rows as strings; the file is never modified.
 
+    XLSX formula cells read as their saved values; those saved without one are listed in
+    ``attrs[geo.ingest.xlsx.UNCACHED]``, and :func:`ingest_rows` rejects their rows.
+
     Raises
     ------
     geo.errors.DataFileError
@@ -185,7 +196,7 @@ def read_table(path: Path | str, *, sheet: str | int | None = None) -> pd.DataFr
         if suffix in (".csv", ".txt"):
             return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         if suffix in (".xlsx", ".xlsm"):
-            return _read_xlsx(path, sheet)
+            return read_xlsx(path, sheet)
         if suffix in (".geojson", ".json"):
             return _read_geojson(path)
     except DataFileError:
@@ -193,17 +204,6 @@ def read_table(path: Path | str, *, sheet: str | int | None = None) -> pd.DataFr
     except Exception as exc:
         raise DataFileError(f"cannot read {str(path)!r}: {exc}") from exc
     raise DataFileError(f"unknown file type {suffix!r}; use .csv, .xlsx or .geojson")
-
-
-def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    with pd.ExcelFile(path, engine="openpyxl") as book:
-        names = book.sheet_names
-    if sheet is not None and not isinstance(sheet, int) and sheet not in names:
-        raise DataFileError(f"{path.name} has no sheet {sheet!r}; sheets: {names}")
-    df = pd.read_excel(
-        path, sheet_name=sheet if sheet is not None else 0, dtype=str, engine="openpyxl"
-    )
-    return df.fillna("")
 
 
 def _read_geojson(path: Path) -> pd.DataFrame:
@@ -252,6 +252,9 @@ def _clean(value: Any) -> str | None:
 
 def _parse_row(raw: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     rec: dict[str, Any] = {k: _clean(v) for k, v in raw.items()}
+    spaced = normalise_text_fields(rec)
+    if spaced:
+        problems.append(spaced)
     for column, vocab in _ENUMS.items():
         if rec.get(column):
             code = _LOOKUPS[vocab].get(_key(rec[column]))
@@ -282,12 +285,20 @@ def _stable_id(name: str, host: str | None) -> str:
     return f"gz-{digest}"
 
 
+def finite(value: Any) -> float:
+    """``value`` as a finite float (``NaN`` and infinities are no coordinates); ValueError if not."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
 def _coords(rec: dict[str, Any], problems: list[str]) -> tuple[float | None, float | None]:
     lon, lat = rec.pop("lon", None), rec.pop("lat", None)
     if lon is None and lat is None:
         return None, None
     try:
-        return float(lon), float(lat)  # type: ignore[arg-type]
+        return finite(lon), finite(lat)
     except (TypeError, ValueError):
         problems.append(
             f"coordinates ({lon!r}, {lat!r}) are not numbers; geocoded the address instead"
@@ -351,17 +362,35 @@ def ingest_rows(
     outcomes: list[RowOutcome] = []
     accepted: list[PlatformRecord] = []
     seen: dict[tuple, int] = {}
+    unreadable = _uncached_cells(table, mapping)
     for i, raw in enumerate(
         table.rename(columns=mapping)[list(mapping.values())].to_dict("records")
     ):
         row_no = i + 2  # 1-based, after the header line
-        outcome, record = _ingest_one(raw, row_no, geocoder, seen, city)
+        if i in unreadable:
+            outcome = RowOutcome(
+                row_no, _clean(raw.get("id")), _clean(raw.get("name_zh")), REJECTED
+            )
+            outcome.reasons, record = unreadable[i], None
+        else:
+            outcome, record = _ingest_one(raw, row_no, geocoder, seen, city)
         outcomes.append(outcome)
         if record is not None:
             accepted.append(record)
         if progress:
             progress(1)
     return accepted, outcomes
+
+
+def _uncached_cells(table: pd.DataFrame, mapping: Mapping[str, str]) -> dict[int, list[str]]:
+    """Per row, the reasons its mapped formula cells without a saved value reject it (XLSX)."""
+    out: dict[int, list[str]] = {}
+    for (row, header), cell in table.attrs.get(UNCACHED, {}).items():
+        if header in mapping:
+            out.setdefault(row, []).append(
+                f"cell {cell} ({mapping[header]}) is a formula with no saved value; {FIX}"
+            )
+    return out
 
 
 def _ingest_one(

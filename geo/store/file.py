@@ -19,7 +19,7 @@ from typing import Any
 
 import filelock
 
-from geo._io import write_atomic
+from geo._io import atomic_temps, write_atomic
 from geo.errors import (
     DataFileError,
     PreconditionFailedError,
@@ -219,8 +219,12 @@ class GeoJSONStore:
         return sum(1 for _ in self._read_history())
 
     def _clean_stale_temps(self) -> None:
-        """Remove temp files a killed writer left (safe: we hold the lock, none is in flight)."""
-        for tmp in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+        """Remove the temp files a killed writer left beside the registry and the token file.
+
+        Called holding the writers' lock: every writer of both files holds it, so no write is
+        in flight and every temp file there is stale.
+        """
+        for tmp in [*atomic_temps(self.path), *atomic_temps(self.tokens_path)]:
             tmp.unlink(missing_ok=True)
 
     def tokens(self) -> FileTokenStore:
@@ -303,6 +307,7 @@ class FileTokenStore:
             return hit
 
     def _write(self, tokens: list[TokenRecord]) -> None:
+        self._registry._clean_stale_temps()  # callers hold the registry's lock
         data = json.dumps([t.to_dict() for t in tokens], ensure_ascii=False, indent=1)
         write_atomic(self.path, data.encode("utf-8"), mode=0o600)
 

@@ -102,6 +102,26 @@ def test_create_geocodes_the_address_and_answers_201_with_location_and_etag(edit
     assert wait_for(lambda: client.get(f"{ITEMS}?limit=1000").json()["numberMatched"] == 132)
 
 
+def test_white_space_in_names_and_addresses_is_normalised_with_a_note(file_editor):
+    client, auth = file_editor
+    r = create(
+        client,
+        auth,
+        name_zh="测试\t共享\n仪器平台",
+        host_zh="测试\u3000大学",
+        address_zh="广州市黄埔区  开源大道190号",
+    )
+    props = r.json()["properties"]
+    assert (props["name_zh"], props["host_zh"]) == ("测试 共享 仪器平台", "测试 大学")
+    assert props["address_zh"] == "广州市黄埔区 开源大道190号"
+    assert any(
+        n.startswith("white space normalised in name_zh, host_zh, address_zh")
+        for n in r.json()["notes"]
+    )
+    stored = client.get(f"{ITEMS}/{r.json()['id']}").json()["properties"]
+    assert stored["name_zh"] == "测试 共享 仪器平台"
+
+
 def test_writes_need_a_token(editor):
     client, _ = editor
     r = client.post(ITEMS, json=new_platform(), headers={"Content-Type": GEO})
@@ -181,6 +201,7 @@ def test_patch_is_a_merge_patch_and_cannot_erase_provenance(editor):
         ({"address_zh": "北京市海淀区中关村大街1号"}, None, "address_zh"),
         ({"established": 1066}, None, "established"),
         ({"name_zh": ""}, None, "name_zh"),
+        ({"lon": "113.2915", "lat": "NaN", "coord_crs": "wgs84"}, None, "lon"),
     ],
 )
 def test_bad_input_gets_a_problem_naming_the_field(editor, props, geometry, field):

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.settings import Settings
 from geo.filters import PlatformFilter
 from geo.stats.density import density_table
 
@@ -65,3 +69,27 @@ def test_density_managing_basis_moves_bio_island_to_huangpu(client):
 
 def test_the_parametrised_layers_are_the_shipped_ones(shipped_layers):
     assert list(shipped_layers) == SHIPPED_LAYERS
+
+
+def test_density_csv_escapes_zone_names_of_a_user_layer(tmp_path):
+    evil = '=HYPERLINK("http://evil.example","点我")'
+    layer = tmp_path / "evil.geojson"
+    feature = {
+        "type": "Feature",
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [
+                [[113.3, 23.1], [113.45, 23.1], [113.45, 23.2], [113.3, 23.2], [113.3, 23.1]]
+            ],
+        },
+        "properties": {"zone_id": "Z1", "name_zh": evil, "name_en": "-1+1"},
+    }
+    layer.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    with TestClient(create_app(Settings(layers={"evil": layer}))) as client:
+        r = client.get("/stats/density?layer=evil&f=csv")
+        json_name = client.get("/stats/density?layer=evil").json()["zones"][0]["name_zh"]
+    assert r.status_code == 200
+    (row,) = csv.DictReader(io.StringIO(r.content.decode("utf-8-sig")))
+    assert (row["name_zh"], row["name_en"]) == (f"'{evil}", "'-1+1")
+    assert int(row["count"]) > 0
+    assert json_name == evil  # JSON is data, not a spreadsheet: kept as is

@@ -2,14 +2,25 @@
 
 import json
 import shutil
+import tomllib
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import geo
 from geo.cli import app
 from geo.store import DEFAULT_REGISTRY
 
 runner = CliRunner()
+
+
+def test_version_prints_the_package_version_and_exits_0():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"biomap {geo.__version__}\n"
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text("utf-8"))
+    assert geo.__version__ == pyproject["project"]["version"]
 
 
 @pytest.mark.parametrize("args", [["--help"], ["assign", "--help"], ["validate", "--help"]])

@@ -1,5 +1,7 @@
 """``biomap geocode`` and ``biomap ingest``: output, exit codes, reports."""
 
+import csv
+import io
 import json
 import shutil
 
@@ -99,3 +101,21 @@ def test_ingest_bad_column_option(tmp_path):
     src.write_text("a\n1\n", encoding="utf-8")
     result = runner.invoke(app, ["ingest", str(src), "--column", "nonsense"])
     assert result.exit_code == 2
+
+
+def test_ingest_csv_report_escapes_formulas(tmp_path):
+    src = tmp_path / "in.csv"
+    evil = '=HYPERLINK("http://evil.example","点我")'
+    src.write_text(
+        f'平台名称,地址\n"{evil.replace(chr(34), chr(34) * 2)}",广州市天河区五山路\n'
+        "@SUM(1),广州市天河区五山路\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "rep.csv"
+    result = runner.invoke(
+        app, ["ingest", str(src), "-r", str(tmp_path / "r.geojson"), "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(report.read_text(encoding="utf-8"))))
+    assert [r["name"] for r in rows] == [f"'{evil}", "'@SUM(1)"]
+    assert [r["row"] for r in rows] == ["2", "3"]

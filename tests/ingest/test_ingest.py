@@ -1,10 +1,14 @@
 """Ingest: formats, column mapping, every bad-input case, idempotency, reproducibility."""
 
 import json
+import re
 import shutil
+import zipfile
 
+import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils.cell import get_column_letter
 
 from geo import DATA_DIR
 from geo.cities import open_city
@@ -306,3 +310,113 @@ def test_registry_counts_are_computed_from_the_data():
             assert "http" in r.source, r.id
     # a platform in every district but Conghua (no source found there yet)
     assert {r.district_adcode for r in records} >= set(open_city().unit_names) - {"440117"}
+
+
+def write_xlsx(path, rows, saved=None):
+    """An XLSX written by openpyxl, whose formulas (cells starting with ``=``) have no saved value.
+
+    ``saved`` gives cells (``"B3"``) the value a spreadsheet program would have saved with the
+    formula: text is saved as a text result (``t="str"``), numbers as numbers. openpyxl cannot
+    write saved values, so they are put into the sheet's XML here.
+    """
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    if not saved:
+        return path
+    part = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    xml = members[part].decode()
+    for ref, value in saved.items():
+        kind = ' t="str"' if isinstance(value, str) else ""
+        xml, n = re.subn(
+            rf'<c r="{ref}"([^>]*)>(<f>[^<]*</f>)<v\s*/>',
+            rf'<c r="{ref}"\1{kind}>\2<v>{value}</v>',
+            xml,
+        )
+        assert n == 1, ref
+    members[part] = xml.encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_xlsx_formulas_give_their_saved_values_and_rows_with_unsaved_ones_are_rejected(tmp_path):
+    header = [*BASE, "lon", "lat", "coord_crs", "name_en", "memo"]
+
+    def row(name, host, lon="", en="", memo=""):
+        values = {**BASE, "name_zh": name, "host_zh": host, "name_en": en, "memo": memo}
+        if lon:
+            values |= {"lon": lon, "lat": "23.1305", "coord_crs": "wgs84"}
+        return [values.get(h, "") for h in header]
+
+    def cell(column, row_no):
+        return f"{get_column_letter(header.index(column) + 1)}{row_no}"
+
+    rows = [
+        header,
+        row("公式经度", "a", lon="=113.2915"),  # row 2: lon has no saved value
+        row('=CONCAT("公式","名称")', "b"),  # row 3: nor has the name
+        row('=CONCAT("已存","名称")', "c", lon="=113.2915"),  # row 4: both saved
+        row("空文本", "d", en='=IF(TRUE,"","x")'),  # row 5: saved as empty text
+        row("备注公式", "e", memo="=1+1"),  # row 6: in a column ingest does not read
+    ]
+    saved = {"A4": "已存名称", cell("lon", 4): 113.2915, cell("name_en", 5): ""}
+    report = ingest_file(write_xlsx(tmp_path / "in.xlsx", rows, saved), tmp_path / "r.geojson")
+    by_row = {r.row: r for r in report.rows}
+    assert by_row[2].status == REJECTED
+    assert by_row[2].reasons == [
+        f"cell {cell('lon', 2)} (lon) is a formula with no saved value; open the file in a "
+        "spreadsheet program, save it, and ingest again"
+    ]
+    assert by_row[3].status == REJECTED
+    assert "cell A3 (name_zh) is a formula with no saved value" in by_row[3].reasons[0]
+    assert [by_row[i].status for i in (4, 5, 6)] == [ACCEPTED] * 3, report.rows
+    records = {r.host_zh: r for r in GeoJSONStore(tmp_path / "r.geojson").load()}
+    assert (records["c"].name_zh, records["c"].coord_source) == ("已存名称", "supplied:wgs84")
+    assert records["d"].name_en is None
+
+
+def test_xlsx_header_formula_without_a_saved_value_is_refused(tmp_path):
+    path = write_xlsx(tmp_path / "in.xlsx", [["name_zh", '=CONCAT("addr","ess_zh")'], ["x", "y"]])
+    with pytest.raises(
+        DataFileError, match=r"header cell\(s\) B1 are formulas with no saved value"
+    ):
+        read_table(path)
+
+
+def test_white_space_in_names_and_addresses_is_normalised_and_reported(tmp_path):
+    rows = [
+        {
+            **BASE,
+            "name_zh": "测试\t检测\n平台",
+            "name_en": "Test  testing\r\nplatform",
+            "host_zh": "测试\u3000\u3000公司",
+            "address_zh": "广州市越秀区中山二路\u3000 中山大学附属第一医院",
+        },
+        {**BASE, "name_zh": " 两端空格 ", "host_zh": "b"},  # trimming alone is not noted
+    ]
+    report, registry = run(tmp_path, rows)
+    assert statuses(report) == [WARNED, ACCEPTED], report.rows
+    assert report.rows[0].reasons == [
+        "white space normalised in name_zh, name_en, host_zh, address_zh: tabs, line breaks and "
+        "runs of spaces (full-width too) became one space"
+    ]
+    by_host = {r.host_zh: r for r in GeoJSONStore(registry).load()}
+    rec = by_host["测试 公司"]
+    assert (rec.name_zh, rec.name_en) == ("测试 检测 平台", "Test testing platform")
+    assert rec.address_zh == "广州市越秀区中山二路 中山大学附属第一医院"
+    assert by_host["b"].name_zh == "两端空格"
+
+
+@pytest.mark.parametrize(("lon", "lat"), [("113.2915", "NaN"), ("nan", "23.1305"), ("inf", "23.1")])
+def test_coordinates_that_are_not_finite_numbers_are_warned_about(tmp_path, lon, lat):
+    report, registry = run(tmp_path, [{**BASE, "lon": lon, "lat": lat, "coord_crs": "wgs84"}])
+    assert statuses(report) == [WARNED]
+    assert report.rows[0].reasons[0] == (
+        f"coordinates ({lon!r}, {lat!r}) are not numbers; geocoded the address instead"
+    )
+    assert GeoJSONStore(registry).load()[0].coord_source.startswith("gazetteer:")

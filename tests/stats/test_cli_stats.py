@@ -97,3 +97,27 @@ def test_clustering_with_one_platform_exits_1_with_the_reason(tmp_path):
     assert "ann: not computed" in r.output
     assert "at least 2 points" in r.output
     assert "Kernel Density" not in r.stdout  # 1 point: no bandwidth can be estimated
+
+
+def test_density_csv_escapes_zone_names_a_spreadsheet_would_run(tmp_path):
+    evil = '=HYPERLINK("http://evil.example","点我")'
+    layer = tmp_path / "evil.geojson"
+    feature = {
+        "type": "Feature",
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [
+                [[113.3, 23.1], [113.45, 23.1], [113.45, 23.2], [113.3, 23.2], [113.3, 23.1]]
+            ],
+        },
+        "properties": {"zone_id": "Z1", "name_zh": evil, "name_en": "@SUM(1)"},
+    }
+    layer.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    names = {}
+    for lang in ("zh", "en"):
+        r = run("density", "--layer", str(layer), "--format", "csv", "--lang", lang)
+        assert r.exit_code == 0, r.output
+        (row,) = csv.DictReader(io.StringIO(r.stdout))
+        names[lang] = row[f"name_{lang}"]
+        assert int(row["count"]) > 0  # numbers are written as numbers
+    assert names == {"zh": f"'{evil}", "en": "'@SUM(1)"}

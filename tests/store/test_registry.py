@@ -1,6 +1,11 @@
 """The registry schema, validation that reports everything, and atomic writes."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -118,6 +123,46 @@ def test_atomic_write_leaves_old_file_when_serialising_fails(tmp_path, monkeypat
     assert not list(tmp_path.glob("*.tmp"))
     assert not list(tmp_path.glob(".*.tmp"))
     assert store.history("gz-new") == []  # the failed write left no history entry
+
+
+_KILLED_MID_WRITE = """
+import os, signal, sys
+from geo.store import GeoJSONStore, validate_records
+from tests.auth_tokens import issue_token
+from tests.store.test_registry import good
+
+store = GeoJSONStore(sys.argv[1])
+os.fchmod = lambda fd, mode: os.kill(os.getpid(), signal.SIGKILL)  # after the data, before rename
+if sys.argv[2] == "registry":
+    store.save(validate_records([good(id="gz-killed")])[0])
+else:
+    issue_token(store, role="editor", name="killed")
+"""
+
+
+def test_a_killed_writers_temp_files_are_removed_by_the_next_write(tmp_path):
+    store = GeoJSONStore(tmp_path / "p.geojson")
+    store.save(validate_records([good()])[0])
+    root = Path(__file__).resolve().parents[2]
+
+    def killed_mid_write(target):
+        done = subprocess.run(
+            [sys.executable, "-c", _KILLED_MID_WRITE, str(store.path), target],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            capture_output=True,
+            check=False,
+        )
+        assert done.returncode == -signal.SIGKILL, done.stderr
+        return [p.name.split(".")[2] for p in tmp_path.glob(".*.tmp")]
+
+    assert killed_mid_write("tokens") == ["tokens"]
+    assert killed_mid_write("registry") == ["geojson"]  # it removed the tokens' temp first
+    other = tmp_path / ".p.geojson.x.geojson.abcd1234.tmp"  # another store's (p.geojson.x.geojson)
+    other.write_text("in flight")
+    assert [r.id for r in store.load()] == ["gz-test"]  # the killed write never happened
+    store.save(validate_records([good(), good(id="gz-two")])[0])
+    assert [p.name for p in tmp_path.glob(".*.tmp")] == [other.name]
 
 
 def test_invalid_file_lists_problems(tmp_path):
