@@ -22,6 +22,20 @@ _LEADING_PLACE = re.compile(
 )
 _LEADING_PROVINCE = re.compile(r"^(?:中国)?(?P<prov>[\u4e00-\u9fff]{2,3})省")
 _OTHER_MUNICIPALITIES = ("北京", "上海", "天津", "重庆", "香港", "澳门")
+#: What follows a city's name when it names a street instead (广州's 北京路, 天津路 ...).
+_STREET_SUFFIXES = (
+    "路",
+    "街",
+    "大道",
+    "大街",
+    "东路",
+    "西路",
+    "南路",
+    "北路",
+    "中路",
+    "巷",
+    "步行街",
+)
 
 
 @cache
@@ -95,8 +109,9 @@ class TextNormalizer:
         """
         raw = _SPACE.sub("", unicodedata.normalize("NFKC", str(text or "")))
         for city in _OTHER_MUNICIPALITIES:
-            if raw.startswith((city, "中国" + city)):
-                return city
+            for lead in (city, "中国" + city):
+                if raw.startswith(lead) and not raw[len(lead) :].startswith(_STREET_SUFFIXES):
+                    return city
         m = _LEADING_PLACE.match(raw)
         if m:
             prov, city = m.group("prov"), m.group("city")

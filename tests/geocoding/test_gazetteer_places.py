@@ -79,10 +79,7 @@ def test_every_new_entry_has_provenance_and_an_honest_radius():
         assert float(gaz.loc[station, "uncertainty_m"]) >= 600
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known limitation of the text normaliser (geo/geocoding/textnorm.py): a bare 北京路... "
-    "is read as Beijing and refused; with 广州 or the district in front it resolves",
-)
 def test_bare_beijing_road_is_not_taken_for_beijing():
     assert CODER.geocode("北京路步行街").source == "gazetteer:p-ps-beijinglu"
+    assert CODER.geocode("北京路123号").district_adcode == "440104"
+    assert CODER.geocode("北京市海淀区中关村大街1号").lon is None  # Beijing itself stays refused
