@@ -14,7 +14,7 @@ import math
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -93,6 +93,9 @@ class Connector:
         #: Closes the pool when a store is dropped without ``close()`` (never from its worker).
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._pool_lock = threading.Lock()
+        self._writer = threading.Lock()  # one writer per process holds the advisory lock
+        self._writer_conn: psycopg.Connection[Any] | None = None
+        self._writer_finalizer: weakref.finalize[Any, Any] | None = None
         self._local = threading.local()
 
     # -- errors -------------------------------------------------------------------------------
@@ -205,31 +208,69 @@ class Connector:
 
     @contextmanager
     def session_lock(self, key: int, *, timeout: float) -> Iterator[None]:
-        """Hold advisory lock ``key`` on a dedicated session; re-entrant within a thread.
+        """Hold advisory lock ``key`` on this store's writer session; re-entrant within a thread.
 
-        While held, :meth:`connection` gives this thread that session, so its statements run
-        under the lock (PostgreSQL's advisory locks are re-entrant within a session).
+        Writers of one process queue on a thread lock first, then take the advisory lock (which
+        serialises them with other processes) on one long-lived session: no new connection,
+        and a PostGIS already loaded, per write. While held, :meth:`connection` gives this thread
+        that session, so its statements run under the lock.
         """
         if self.held is not None:
             yield
             return
-        conn = self.connect()
+        if not self._writer.acquire(timeout=timeout):
+            raise DataFileError(
+                f"another writer in this process has held the registry lock of {self.location} "
+                f"for over {timeout:g} s; wait for it to finish and try again"
+            )
         try:
-            with self.errors(conn):
-                conn.execute(
-                    "SELECT set_config('lock_timeout', %s, false)", (f"{round(timeout * 1000)}ms",)
-                )
-                conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            conn = self._writer_session()
+            try:
+                with self.errors(conn):
+                    conn.execute(
+                        "SELECT set_config('lock_timeout', %s, false)",
+                        (f"{round(timeout * 1000)}ms",),
+                    )
+                    conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            except BaseException:
+                self._drop_writer_session()
+                raise
             self._local.conn = conn
             try:
                 yield
             finally:
                 self._local.conn = None
-                with suppress(psycopg.Error):  # a lost session has released it already
+                try:
                     conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+                except psycopg.Error:  # a lost session has released it already
+                    self._drop_writer_session()
         finally:
+            self._writer.release()
+
+    def _writer_session(self) -> psycopg.Connection[Any]:
+        conn = self._writer_conn
+        if conn is not None:
+            try:
+                conn.execute("")  # a server restart kills idle sessions: find out now
+            except psycopg.Error:
+                conn = None
+        if conn is None or conn.closed or conn.broken:
+            self._drop_writer_session()
+            conn = self._writer_conn = self.connect()
+            # a store dropped without close() still closes its session
+            self._writer_finalizer = weakref.finalize(self, conn.close)
+        return conn
+
+    def _drop_writer_session(self) -> None:
+        conn, self._writer_conn = self._writer_conn, None
+        if self._writer_finalizer is not None:
+            self._writer_finalizer.detach()
+            self._writer_finalizer = None
+        if conn is not None:
             conn.close()
 
     def close(self) -> None:
-        """Close the pool (a later statement opens a new one)."""
+        """Close the pool and the writer session (later statements open new ones)."""
         self.discard_pool()
+        with self._writer:
+            self._drop_writer_session()
