@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -37,8 +38,9 @@ def read_layer(
         dup = gdf[id_column][gdf[id_column].duplicated()].tolist()
         problems += [f"duplicate {id_column} {v!r}" for v in dup]
     problems += geometry_problems(gdf, allow_missing=allow_missing_geometry, id_column=id_column)
+    problems += polygon_problems(gdf, id_column=id_column)
     if problems:
-        raise ValidationError(f"{path.name} is not a usable layer:", problems)
+        raise ValidationError(f"{str(path)!r} is not a usable polygon layer:", problems)
     if id_column:
         gdf = gdf.sort_values(id_column, kind="stable").reset_index(drop=True)
     return gdf
@@ -72,6 +74,36 @@ def geometry_problems(
     for lab, geom in zip(labels[invalid], geoms[invalid], strict=True):
         problems.append(f"row {lab!r}: invalid geometry ({shapely.is_valid_reason(geom)})")
     return problems
+
+
+def polygon_problems(gdf: gpd.GeoDataFrame, *, id_column: str | None = None) -> list[str]:
+    """Name the rows that are not polygons, and those with coordinates outside WGS84's range."""
+    labels = gdf[id_column] if id_column and id_column in gdf.columns else pd.Series(gdf.index)
+    labels = labels.reset_index(drop=True)
+    types = gdf.geometry.geom_type.reset_index(drop=True)
+    not_polygon = (types.notna() & ~types.isin(["Polygon", "MultiPolygon"])).to_numpy()
+    xy, row = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    bad = ~(np.isfinite(xy).all(axis=1) & (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90))
+    out_of_range = np.isin(np.arange(len(gdf)), row[bad])
+    problems = []
+    if not_polygon.any():
+        kinds = ", ".join(sorted(set(types[not_polygon])))
+        problems.append(
+            f"{_rows(labels[not_polygon])}: {kinds}, not Polygon or MultiPolygon; a zone layer "
+            "needs the zones' areas, not points or lines"
+        )
+    if out_of_range.any():
+        problems.append(
+            f"{_rows(labels[out_of_range])}: coordinates outside lon -180..180, lat -90..90 or "
+            "not finite; the file must be WGS84 longitude/latitude in degrees (EPSG:4326)"
+        )
+    return problems
+
+
+def _rows(labels: pd.Series) -> str:
+    shown = ", ".join(repr(v) for v in labels.tolist()[:5])
+    more = f" and {len(labels) - 5} more" if len(labels) > 5 else ""
+    return f"row{'s' if len(labels) > 1 else ''} {shown}{more}"
 
 
 def require_geometries(gdf: gpd.GeoDataFrame, *, what: str) -> None:

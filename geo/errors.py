@@ -29,10 +29,16 @@ class DataFileError(BiomapError, ValueError):
 
 
 class ValidationError(BiomapError, ValueError):
-    """Records failed validation; ``problems`` lists every problem found, not just the first."""
+    """Records failed validation; ``problems`` lists every problem found, not just the first.
+
+    The message is one line for one problem, else a heading and one indented line per problem.
+    """
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         self.problems = list(problems or [])
+        if len(self.problems) == 1:  # one problem: one line
+            super().__init__(f"{message.rstrip(':')}: {self.problems[0]}")
+            return
         detail = "\n".join(f"  - {p}" for p in self.problems[:50])
         more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
         super().__init__(f"{message}\n{detail}{more}" if detail else message)
