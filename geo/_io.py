@@ -1,7 +1,8 @@
-"""Private helpers: reading and checking polygon layers, atomic writes."""
+"""Private helpers: reading and checking polygon layers; checked, atomic writes."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterable
@@ -14,7 +15,13 @@ import pandas as pd
 import shapely
 
 from geo.crs import WGS84
-from geo.errors import CRSMismatchError, DataFileError, InvalidGeometryError, ValidationError
+from geo.errors import (
+    CRSMismatchError,
+    DataFileError,
+    InvalidGeometryError,
+    OutputError,
+    ValidationError,
+)
 
 
 def read_layer(
@@ -118,13 +125,30 @@ def frame_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
-def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename, so no torn file.
+def write_atomic(path: Path, data: bytes | Iterable[bytes], *, mode: int | None = None) -> None:
+    """Write ``data`` (bytes, or chunks of bytes) to ``path`` through a temporary file and a rename.
 
-    The file keeps its mode when it exists; a new one gets ``mode`` if given, else follows the
-    umask (as ``open`` would). The data and the directory entry are fsynced before returning.
+    The temporary file sits beside ``path``; on any failure it is removed and an existing file at
+    ``path`` is left as it was, so a reader never sees a torn file. The file keeps its mode when
+    it exists; a new one gets ``mode`` if given, else follows the umask (as ``open`` would). The
+    data and the directory entry are fsynced before returning.
+
+    Raises
+    ------
+    geo.errors.OutputError
+        When the file system refuses (no such folder, permission denied, a full disk), naming
+        ``path`` and what to do.
     """
     path = Path(path)
+    try:
+        _write_atomic(path, data, mode)
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise output_error(path, exc) from exc
+
+
+def _write_atomic(path: Path, data: bytes | Iterable[bytes], mode: int | None) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         target_mode = path.stat().st_mode & 0o7777
@@ -133,7 +157,8 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in [data] if isinstance(data, bytes | bytearray) else data:
+                fh.write(chunk)
             fh.flush()
             os.fchmod(fh.fileno(), target_mode)
             os.fsync(fh.fileno())
@@ -142,6 +167,75 @@ def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_output_file(path: Path) -> None:
+    """Raise :class:`~geo.errors.OutputError` unless :func:`write_atomic` can write ``path``.
+
+    ``path`` must not be a directory or a device, and a file must be creatable in its folder (or
+    in the nearest existing parent when the folder is still to be made). Leaves nothing behind.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise OutputError(f"cannot write {str(path)!r}: it is a folder; give a file name")
+        if path.exists() and not path.is_file():
+            raise OutputError(
+                f"cannot write {str(path)!r}: it is not a regular file; give a file path"
+            )
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        raise output_error(path, exc) from exc
+    _check_can_create(path.parent, path)
+
+
+def check_output_dir(path: Path) -> None:
+    """Raise :class:`~geo.errors.OutputError` unless files can be written into folder ``path``."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"cannot write into {str(path)!r}: it is a file; give a folder")
+    _check_can_create(path, path)
+
+
+def _check_can_create(folder: Path, path: Path) -> None:
+    """Create and remove a probe file in ``folder`` (or its nearest existing parent)."""
+    try:
+        while not folder.exists():
+            folder = folder.parent
+        if not folder.is_dir():
+            raise OutputError(
+                f"cannot write {str(path)!r}: {str(folder)!r} is a file, not a folder"
+            )
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".biomap-probe.", suffix=".tmp")
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        raise output_error(path, exc, folder=folder) from exc
+    os.close(fd)
+    Path(probe).unlink()
+
+
+#: Why a write failed, by errno, and what to do about it.
+_REASONS = {
+    errno.ENOSPC: "the disk is full; free some space or write elsewhere",
+    errno.EDQUOT: "the disk quota is used up; free some space or write elsewhere",
+    errno.EACCES: "permission denied; choose a folder you can write to",
+    errno.EPERM: "permission denied; choose a folder you can write to",
+    errno.EROFS: "the file system is read-only; choose another folder",
+    errno.EISDIR: "it is a folder; give a file name",
+    errno.ENOTDIR: "part of the path is a file, not a folder; check the path",
+}
+
+
+def output_error(path: Path, exc: OSError, *, folder: Path | None = None) -> OutputError:
+    """An :class:`~geo.errors.OutputError` saying why ``path`` could not be written."""
+    folder = folder if folder is not None else Path(path).parent
+    reason = _REASONS.get(exc.errno or 0) or (
+        f"cannot create files in {str(folder)!r} ({exc.strerror or exc}); "
+        "choose a folder you can write to"
+    )
+    return OutputError(f"cannot write {str(path)!r}: {reason}")
 
 
 def current_umask() -> int:

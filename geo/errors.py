@@ -28,6 +28,10 @@ class DataFileError(BiomapError, ValueError):
     """A data file is missing, unreadable or malformed."""
 
 
+class OutputError(BiomapError, OSError):
+    """An output file cannot be written (no such folder, permission denied, a full disk)."""
+
+
 class ValidationError(BiomapError, ValueError):
     """Records failed validation; ``problems`` lists every problem found, not just the first.
 

@@ -134,6 +134,7 @@ def ingest(
     """
     from tqdm import tqdm
 
+    from geo._io import write_atomic
     from geo.ingest.pipeline import ingest_file, read_table
 
     mapping = {}
@@ -163,7 +164,8 @@ def ingest(
     typer.echo(result.summary())
     if report:
         if report.suffix.lower() == ".csv":
-            result.to_frame().to_csv(report, index=False)
+            text = result.to_frame().to_csv(index=False)
         else:
-            report.write_text(result.to_markdown(), encoding="utf-8")
+            text = result.to_markdown()
+        write_atomic(report, text.encode("utf-8"))
         typer.echo(f"report: {report}")
