@@ -134,7 +134,7 @@ def ingest(
     """
     from tqdm import tqdm
 
-    from geo._io import write_atomic
+    from geo._io import check_output_file, write_atomic
     from geo.ingest.pipeline import ingest_file, read_table
 
     mapping = {}
@@ -144,12 +144,15 @@ def ingest(
             raise typer.BadParameter(f"{item!r} is not HEADER=FIELD", param_hint="--column")
         mapping[src.strip()] = dst.strip()
     rows = len(read_table(file, sheet=sheet))
+    if report:
+        check_output_file(report)
+    target = store_of(store, writing=not dry_run)  # every output checked before any is written
     where = city_of(city)
     coder = _geocoder(where, online, amap_key, tianditu_key, nominatim_url, cache)
     with tqdm(total=rows, unit="row", file=sys.stderr, disable=rows < 50 or None) as bar:
         result = ingest_file(
             file,
-            store_of(store),
+            target,
             city=where,
             replace=replace,
             sheet=sheet,

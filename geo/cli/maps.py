@@ -103,10 +103,11 @@ def map_command(
     By default the page is standalone: Leaflet and its plugins are inlined, so it can be
     emailed or opened from a USB stick on an intranet.
     """
-    from geo._io import write_atomic
+    from geo._io import check_output_file, write_atomic
     from geo.errors import MapOptionError, UnknownZoneLayerError
     from geo.maps import build_map, render_html
 
+    check_output_file(output)  # before minutes of work, not after
     the_city = city_of(city)
     layers = layers_of(the_city)
     # a figure draws its own layer unless --layer names another one
