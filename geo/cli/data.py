@@ -54,6 +54,19 @@ def _geocoder(city, online, amap_key, tianditu_key, nominatim_url, cache):
     return Geocoder(city, providers=providers)
 
 
+def _address_lines(file: Path) -> list[str]:
+    """The non-blank lines of ``file``; a missing or unreadable file is exit 3, like any input."""
+    from geo.errors import DataFileError
+
+    if not file.exists():
+        raise DataFileError(f"no such file: {str(file)!r}; check the --file path")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"cannot read {str(file)!r} as UTF-8 text: {exc}") from exc
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 @app.command(epilog=EXIT_CODES_HELP)
 @handle_errors
 def geocode(
@@ -75,13 +88,7 @@ def geocode(
 
     Exit code 1 when any address could not be resolved.
     """
-    items = list(addresses or [])
-    if file:
-        if not file.is_file():
-            raise typer.BadParameter(f"no such file: {file}", param_hint="--file")
-        items += [
-            line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
-        ]
+    items = list(addresses or []) + (_address_lines(file) if file else [])
     if not items:
         raise typer.BadParameter("give addresses as arguments or --file FILE")
     if fmt not in ("json", "table"):

@@ -84,6 +84,8 @@ CASES = [
         "/proc/c.sqlite",
         WRITE,
     ),
+    (["geocode", "--file", "{missing}"], "{missing}", "no such file"),
+    (["geocode", "--file", "{folder}"], "{folder}", "cannot read"),
     (["ingest", "{missing}", "-r", "{registry}"], "{missing}", "no such file"),
     (["assign", "--layer", "{missing}"], "{missing}", "no such file"),
     (["assign", "--layer", "{points}"], "{points}", "not a usable polygon layer"),
