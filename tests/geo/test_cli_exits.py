@@ -5,7 +5,10 @@ is written, so a refused command changes nothing."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from geo.store import DEFAULT_REGISTRY
 
 runner = CliRunner()
 SOURCES = str(DATA_DIR / "sources" / "platforms.csv")
+BIOMAP = str(Path(sys.executable).with_name("biomap"))
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="uses /proc, a folder that refuses new files"
 )
@@ -125,3 +129,19 @@ def test_cannot_run_is_exit_3_one_line_naming_the_path(files, args, named, says)
     assert says in lines[0]
     assert files["registry"].read_bytes() == before  # nothing was written before the refusal
     assert not list(files["registry"].parent.glob(".*.tmp"))
+
+
+def test_serve_refuses_a_point_layer_at_once(files):
+    env = {**os.environ, "BIOMAP_LAYERS": json.dumps({"parks": str(files["points"])})}
+    with socket.socket() as sock:  # a free port, in case the server did start
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    proc = subprocess.run(
+        [BIOMAP, "serve", "--port", port], check=False, env=env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 3
+    assert proc.stderr.splitlines() == [
+        f"error: {str(files['points'])!r} is not a usable polygon layer: row 'a': Point, not "
+        "Polygon or MultiPolygon; a zone layer needs the zones' areas, not points or lines"
+    ]
