@@ -142,6 +142,7 @@ class GeoJSONStore:
         lock_file = Path(self._lock.lock_file)
         try:
             if not self._lock.is_locked and not lock_file.exists():
+                lock_file.parent.mkdir(parents=True, exist_ok=True)  # a new registry's folder
                 os.close(os.open(lock_file, os.O_WRONLY | os.O_CREAT, 0o666))
             self._lock.acquire()
         except filelock.Timeout as exc:

@@ -105,6 +105,11 @@ def test_a_registry_lock_that_cannot_be_created_fails_at_once():
         store.check_writable()
 
 
+def test_a_new_registry_folder_is_made_for_its_lock(tmp_path):
+    with GeoJSONStore(tmp_path / "new" / "sub" / "p.geojson").locked():
+        assert (tmp_path / "new" / "sub" / "p.geojson.lock").exists()
+
+
 def test_registry_lock_still_nests_and_releases(tmp_path):
     store = GeoJSONStore(tmp_path / "p.geojson", lock_timeout=1)
     with store.locked(), store.locked():
