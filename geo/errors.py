@@ -28,11 +28,21 @@ class DataFileError(BiomapError, ValueError):
     """A data file is missing, unreadable or malformed."""
 
 
+class OutputError(BiomapError, OSError):
+    """An output file cannot be written (no such folder, permission denied, a full disk)."""
+
+
 class ValidationError(BiomapError, ValueError):
-    """Records failed validation; ``problems`` lists every problem found, not just the first."""
+    """Records failed validation; ``problems`` lists every problem found, not just the first.
+
+    The message is one line for one problem, else a heading and one indented line per problem.
+    """
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
         self.problems = list(problems or [])
+        if len(self.problems) == 1:  # one problem: one line
+            super().__init__(f"{message.rstrip(':')}: {self.problems[0]}")
+            return
         detail = "\n".join(f"  - {p}" for p in self.problems[:50])
         more = f"\n  ... and {len(self.problems) - 50} more" if len(self.problems) > 50 else ""
         super().__init__(f"{message}\n{detail}{more}" if detail else message)

@@ -14,9 +14,12 @@ from geo.errors import BiomapError
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # ran, but found problems the user must look at (e.g. invalid records)
 EXIT_USAGE = 2  # bad arguments (typer/click's own code)
-EXIT_ERROR = 3  # could not run: missing or unreadable input, bad data file
+EXIT_ERROR = 3  # could not run: missing, unreadable or unusable input; an unwritable output
 
-EXIT_CODES_HELP = "Exit codes: 0 ok, 1 ran but found problems, 2 bad usage, 3 could not run."
+EXIT_CODES_HELP = (
+    "Exit codes: 0 ok, 1 ran but found problems, 2 bad usage, 3 could not run (missing or "
+    "unusable input, an output that cannot be written)."
+)
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:

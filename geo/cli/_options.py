@@ -95,16 +95,20 @@ def city_of(city: str | None) -> City:
     return open_city(city)
 
 
-def store_of(store: str | None) -> PlatformStore:
+def store_of(store: str | None, *, writing: bool = False) -> PlatformStore:
     """The store a ``--store`` value names (the shipped file for ``None``).
 
-    A store with connections to close (PostGIS) is closed when the command ends.
+    With ``writing``, a store the command could not write (a file in a folder that refuses new
+    files) is an :class:`~geo.errors.OutputError` now, before the command changes anything. A
+    store with connections to close (PostGIS) is closed when the command ends.
     """
     import click
 
     from geo.store import open_store
 
     target = open_store(store)
+    if writing:
+        target.check_writable()
     close = getattr(target, "close", None)
     ctx = click.get_current_context(silent=True)
     if callable(close) and ctx is not None:

@@ -47,7 +47,7 @@ def assign(
     from geo.store import validate_records as _validate
     from geo.zones.assign import assign_platforms
 
-    target, where = store_of(store), city_of(city)
+    target, where = store_of(store, writing=write), city_of(city)
     layers = layers_of(where, layer)
     frame, report = assign_platforms(records_to_frame(target.load()), where, layers)
     if as_json:

@@ -54,6 +54,19 @@ def _geocoder(city, online, amap_key, tianditu_key, nominatim_url, cache):
     return Geocoder(city, providers=providers)
 
 
+def _address_lines(file: Path) -> list[str]:
+    """The non-blank lines of ``file``; a missing or unreadable file is exit 3, like any input."""
+    from geo.errors import DataFileError
+
+    if not file.exists():
+        raise DataFileError(f"no such file: {str(file)!r}; check the --file path")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(f"cannot read {str(file)!r} as UTF-8 text: {exc}") from exc
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 @app.command(epilog=EXIT_CODES_HELP)
 @handle_errors
 def geocode(
@@ -75,13 +88,7 @@ def geocode(
 
     Exit code 1 when any address could not be resolved.
     """
-    items = list(addresses or [])
-    if file:
-        if not file.is_file():
-            raise typer.BadParameter(f"no such file: {file}", param_hint="--file")
-        items += [
-            line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()
-        ]
+    items = list(addresses or []) + (_address_lines(file) if file else [])
     if not items:
         raise typer.BadParameter("give addresses as arguments or --file FILE")
     if fmt not in ("json", "table"):
@@ -134,6 +141,7 @@ def ingest(
     """
     from tqdm import tqdm
 
+    from geo._io import check_output_file, write_atomic
     from geo.ingest.pipeline import ingest_file, read_table
 
     mapping = {}
@@ -143,12 +151,15 @@ def ingest(
             raise typer.BadParameter(f"{item!r} is not HEADER=FIELD", param_hint="--column")
         mapping[src.strip()] = dst.strip()
     rows = len(read_table(file, sheet=sheet))
+    if report:
+        check_output_file(report)
+    target = store_of(store, writing=not dry_run)  # every output checked before any is written
     where = city_of(city)
     coder = _geocoder(where, online, amap_key, tianditu_key, nominatim_url, cache)
     with tqdm(total=rows, unit="row", file=sys.stderr, disable=rows < 50 or None) as bar:
         result = ingest_file(
             file,
-            store_of(store),
+            target,
             city=where,
             replace=replace,
             sheet=sheet,
@@ -162,8 +173,6 @@ def ingest(
             typer.echo(f"row {row.row} ({row.id}): {row.status}: {'; '.join(row.reasons)}")
     typer.echo(result.summary())
     if report:
-        if report.suffix.lower() == ".csv":
-            report.write_text(result.to_csv(), encoding="utf-8")
-        else:
-            report.write_text(result.to_markdown(), encoding="utf-8")
+        text = result.to_csv() if report.suffix.lower() == ".csv" else result.to_markdown()
+        write_atomic(report, text.encode("utf-8"))
         typer.echo(f"report: {report}")

@@ -103,9 +103,11 @@ def map_command(
     By default the page is standalone: Leaflet and its plugins are inlined, so it can be
     emailed or opened from a USB stick on an intranet.
     """
+    from geo._io import check_output_file, write_atomic
     from geo.errors import MapOptionError, UnknownZoneLayerError
     from geo.maps import build_map, render_html
 
+    check_output_file(output)  # before minutes of work, not after
     the_city = city_of(city)
     layers = layers_of(the_city)
     # a figure draws its own layer unless --layer names another one
@@ -130,6 +132,6 @@ def map_command(
             bar.update(1)
     except (UnknownZoneLayerError, MapOptionError) as exc:
         raise typer.BadParameter(str(exc)) from exc
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(html, encoding="utf-8")
-    typer.echo(f"wrote {output} ({len(html.encode('utf-8')) / 1e6:.2f} MB)")
+    data = html.encode("utf-8")
+    write_atomic(output, data)
+    typer.echo(f"wrote {output} ({len(data) / 1e6:.2f} MB)")

@@ -51,9 +51,11 @@ def serve(
     except SettingsError as exc:
         typer.echo(f"error: invalid BIOMAP_* settings:\n{exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from exc
-    from geo.cities import read_profile
+    from geo.cities import open_city
 
-    read_profile(settings.city)  # an unknown city is a clear error (exit 3), not a traceback
+    # Fail fast, before any worker starts: an unknown city or a bad BIOMAP_LAYERS file (a point
+    # layer, a missing file) is a one-line error and exit 3, not a traceback in the server log.
+    open_city(settings.city).zone_layers(dict(settings.layers.items()))
     config = {
         "host": host or settings.host,
         "port": port or settings.port,

@@ -100,10 +100,11 @@ def snapshot(
 
     Example: biomap snapshot --type basic_condition --lang en --dpi 300 -o fig.png
     """
-    from geo._io import write_atomic
+    from geo._io import check_output_file, write_atomic
     from geo.snapshot import render_snapshot
 
     kind = _format_of(output, fmt)
+    check_output_file(output)
     the_city = city_of(city)
     layers = layers_of(the_city)
     layer_name = with_layer(the_city, layer, layers)
@@ -148,8 +149,10 @@ def figures(
     """
     from tqdm import tqdm
 
+    from geo._io import check_output_dir
     from geo.snapshot import write_figures
 
+    check_output_dir(outdir)  # before the progress bar, so a refusal is one clean line
     formats = tuple(fmt) if fmt else ("png", "svg", "html")
     langs = tuple(x.value for x in lang) if lang else ("zh", "en")
     the_city = city_of(city)

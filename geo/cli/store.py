@@ -45,7 +45,7 @@ def init(store: StoreOpt = None) -> None:
 
     Safe to run again: a store that is up to date is left as it is.
     """
-    target = store_of(store)
+    target = store_of(store, writing=True)
     migrate = getattr(target, "init", None)
     if callable(migrate):
         applied = migrate()
@@ -78,6 +78,7 @@ def import_(
     from geo.store.transfer import read_records
 
     _checked_format(file)
+    target = store_of(store, writing=True)
     raw = read_records(file)
     valid, problems = validate_records(
         tqdm(raw, unit="record", file=sys.stderr, disable=len(raw) < 1000 or None)
@@ -87,7 +88,6 @@ def import_(
         for p in problems:
             typer.echo(f"  - {p}", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    target = store_of(store)
     with target.locked():
         records = {r.id: r for r in (target.load() if merge and target.exists() else [])}
         records.update((r.id, r) for r in valid)
@@ -107,9 +107,11 @@ def export(file: FileArg, store: StoreOpt = None) -> None:
 
     GeoJSON is written exactly as the file store keeps it; FILE is replaced atomically.
     """
+    from geo._io import check_output_file
     from geo.store.transfer import write_records
 
     _checked_format(file)
+    check_output_file(file)
     target = store_of(store)
     records = target.load()
     write_records(records, file)

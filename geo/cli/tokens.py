@@ -53,7 +53,9 @@ def create(
     from geo.auth import create_token
 
     try:
-        plaintext, record = create_token(store_of(store).tokens(), name=name, role=role.value)
+        plaintext, record = create_token(
+            store_of(store, writing=True).tokens(), name=name, role=role.value
+        )
     except TokenError as exc:
         raise typer.BadParameter(str(exc), param_hint="--name") from exc
     typer.echo(
@@ -91,7 +93,7 @@ def revoke(
     store: StoreOpt = None,
 ) -> None:
     """Revoke a token: from now on the API answers it with 403 (an id may be revoked twice)."""
-    tokens = store_of(store).tokens()
+    tokens = store_of(store, writing=True).tokens()
     before = {t.id: t.revoked for t in tokens.all()}
     try:
         hit = tokens.revoke(id_or_name)

@@ -28,8 +28,9 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from geo._io import check_output_file
 from geo.crs import to_wgs84
-from geo.errors import BiomapError
+from geo.errors import BiomapError, OutputError
 from geo.geocoding.geocoder import GeocodeResult
 
 if TYPE_CHECKING:
@@ -64,9 +65,7 @@ class _Cache:
         self._lock = threading.Lock()
         self._db = None
         if path:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), check_same_thread=False)
-            self._db.execute("create table if not exists cache (k text primary key, v text)")
+            self._db = _open_cache(Path(path))
 
     def get(self, key: str) -> Any | None:
         if self._db is None:
@@ -80,6 +79,21 @@ class _Cache:
             return
         with self._lock, self._db:
             self._db.execute("insert or replace into cache values (?, ?)", (key, json.dumps(value)))
+
+
+def _open_cache(path: Path) -> sqlite3.Connection:
+    """The cache database; an :class:`~geo.errors.OutputError` when it cannot be written."""
+    check_output_file(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(path), check_same_thread=False)
+        db.execute("create table if not exists cache (k text primary key, v text)")
+    except (OSError, sqlite3.Error) as exc:
+        raise OutputError(
+            f"cannot write {str(path)!r}: {exc}; point --cache (BIOMAP_GEOCODE_CACHE) at a "
+            "file in a folder you can write to"
+        ) from exc
+    return db
 
 
 T = TypeVar("T")

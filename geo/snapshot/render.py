@@ -303,14 +303,16 @@ def write_figures(
     ------
     SnapshotError
         For an unknown format or language.
+    geo.errors.OutputError
+        When ``outdir`` cannot be written (checked before any figure is drawn) or a write fails.
     """
-    from geo._io import write_atomic
+    from geo._io import check_output_dir, write_atomic
     from geo.snapshot._figures import figure_filename, index_html, write_index
 
     formats = tuple(dict.fromkeys(formats))
     _check_figure_options(langs, formats, dpi)
     out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_output_dir(out)  # before any figure is drawn; write_atomic makes the folder
     figures = city.figures
     total = len(figures) * len(langs) * len(formats) + 1
     written: list[Path] = []

@@ -182,6 +182,11 @@ class PlatformStore(Protocol):
         """Exclusive write access across processes (re-entrant within one store object)."""
         ...
 
+    def check_writable(self) -> None:
+        """Raise :class:`geo.errors.OutputError` when a write could not even start (checked
+        before a command changes anything; a file store: its folder, a database: nothing)."""
+        ...
+
     def version(self) -> str:
         """An opaque value that changes whenever the registry changes (cheap to ask)."""
         ...

@@ -19,7 +19,7 @@ from typing import Any
 
 import filelock
 
-from geo._io import atomic_temps, write_atomic
+from geo._io import atomic_temps, check_output_file, output_error, write_atomic
 from geo.errors import (
     DataFileError,
     PreconditionFailedError,
@@ -134,16 +134,33 @@ class GeoJSONStore:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the writers' lock (``platforms.geojson.lock``); re-entrant in one thread."""
+        """Hold the writers' lock (``platforms.geojson.lock``); re-entrant in one thread.
+
+        A lock file that cannot be created (no such folder, a read-only one) is an
+        :class:`~geo.errors.OutputError` at once, not a wait for a writer that does not exist.
+        """
+        lock_file = Path(self._lock.lock_file)
         try:
-            with self._lock:
-                yield
+            if not self._lock.is_locked and not lock_file.exists():
+                lock_file.parent.mkdir(parents=True, exist_ok=True)  # a new registry's folder
+                os.close(os.open(lock_file, os.O_WRONLY | os.O_CREAT, 0o666))
+            self._lock.acquire()
         except filelock.Timeout as exc:
             raise DataFileError(
-                f"another writer has held {self._lock.lock_file!r} for over "
+                f"another writer has held {str(lock_file)!r} for over "
                 f"{self._lock.timeout:.0f} s; wait for it to finish, or remove the lock file if "
                 "no biomap process is running"
             ) from exc
+        except OSError as exc:
+            raise output_error(lock_file, exc) from exc
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def check_writable(self) -> None:
+        """Raise :class:`~geo.errors.OutputError` unless the registry file can be replaced."""
+        check_output_file(self.path)
 
     def save(self, records: list[PlatformRecord], *, actor: str = "biomap") -> list[Change]:
         """Replace every record; record one change per changed id in the history."""

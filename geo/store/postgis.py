@@ -166,6 +166,9 @@ class PostGISStore:
         self._schema_ok = False
         return applied
 
+    def check_writable(self) -> None:
+        """Nothing to check up front: the database answers a write it refuses with an error."""
+
     def exists(self) -> bool:
         """True when the database has the biomap schema (its registry may be empty)."""
         with self._db.connection() as conn:

@@ -9,8 +9,8 @@ columns, so a point moved in a GIS is imported where it was moved to.
 
 from __future__ import annotations
 
+import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +101,6 @@ def write_records(records: list[PlatformRecord], path: Path) -> None:
     gdf = records_to_frame(records).drop(columns=["lon", "lat"])
     for name in LIST_FIELDS:
         gdf[name] = [json.dumps(v, ensure_ascii=False) for v in gdf[name]]
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.gpkg")
-    try:
-        gdf.to_file(tmp, driver="GPKG", layer=GPKG_LAYER, engine="pyogrio", geometry_type="Point")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    buf = io.BytesIO()  # built in memory, then written like every other output
+    gdf.to_file(buf, driver="GPKG", layer=GPKG_LAYER, engine="pyogrio", geometry_type="Point")
+    write_atomic(path, buf.getvalue())

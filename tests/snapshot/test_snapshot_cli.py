@@ -11,7 +11,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from geo.cli import app
-from geo.errors import SnapshotError
+from geo.errors import OutputError, SnapshotError
 from geo.filters import PlatformFilter
 from geo.snapshot import PAGES, write_figures
 
@@ -105,6 +105,17 @@ def test_write_figures_rejects_unknown_format(tmp_path, platforms, layers, city)
     with pytest.raises(SnapshotError, match="unknown format 'gif'"):
         write_figures(tmp_path, platforms, layers, city=city, formats=("gif",))
     assert not any(tmp_path.iterdir())
+
+
+def test_write_figures_refuses_a_file_as_outdir_before_drawing(tmp_path, platforms, layers, city):
+    drawn: list[object] = []
+    (tmp_path / "figs").write_text("not a folder")
+    with pytest.raises(OutputError, match="it is a file; give a folder"):
+        write_figures(
+            tmp_path / "figs", platforms, layers, city=city, progress=lambda *a: drawn.append(a)
+        )
+    assert drawn == []
+    assert (tmp_path / "figs").read_text() == "not a folder"
 
 
 def test_html_versions_are_the_interactive_figures(tmp_path, platforms, layers, city):

@@ -67,6 +67,39 @@ def test_duplicate_zone_ids_are_refused(tmp_path):
         load_zone_layer(bad)
 
 
+_BOX = shapely.box(113.3, 23.1, 113.4, 23.2)
+
+
+@pytest.mark.parametrize(
+    ("geom", "says"),
+    [
+        (shapely.Point(113.3, 23.1), "row 'b': Point, not Polygon or MultiPolygon"),
+        (shapely.LineString([(113.3, 23.1), (113.4, 23.2)]), "row 'b': LineString, not Polygon"),
+        (shapely.box(0, 0, 1e308, 1e308), "row 'b': coordinates outside lon -180..180"),
+        (shapely.box(113.3, 89.0, 113.4, 95.0), "row 'b': coordinates outside lon -180..180"),
+        (shapely.box(400_000, 2_500_000, 410_000, 2_510_000), "EPSG:4326"),  # metres, not degrees
+    ],
+)
+def test_layer_must_be_polygons_in_wgs84_range(tmp_path, geom, says):
+    bad = _write(tmp_path, [_feature("a", _BOX), _feature("b", geom)])
+    with pytest.raises(ValidationError, match="not a usable polygon layer") as info:
+        load_zone_layer(bad)
+    assert says in str(info.value)
+    assert str(bad) in str(info.value)
+    assert "\n" not in str(info.value)  # one problem, one line
+
+
+def test_every_non_polygon_row_is_named_in_one_line(tmp_path):
+    points = [_feature(z, shapely.Point(113.3, 23.1)) for z in "bcdefg"]
+    bad = _write(tmp_path, [_feature("a", _BOX), *points])
+    with pytest.raises(ValidationError) as info:
+        load_zone_layer(bad)
+    assert info.value.problems == [
+        "rows 'b', 'c', 'd', 'e', 'f' and 1 more: Point, not Polygon or MultiPolygon; a zone "
+        "layer needs the zones' areas, not points or lines"
+    ]
+
+
 def test_resolve_layer_takes_a_name_or_a_file(tmp_path, shipped_layers):
     assert resolve_layer(shipped_layers, "zones363") is shipped_layers["zones363"]
     path = _write(tmp_path, [_feature("a", shapely.box(113.3, 23.1, 113.4, 23.2))])
