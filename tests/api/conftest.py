@@ -15,7 +15,7 @@ from geo.store import load_registry
 from geo.zones.assign import assign_platforms
 
 #: The shipped city's zone layers, for parametrising tests (the `shipped_layers` fixture has them).
-SHIPPED_LAYERS = ["districts", "zones363"]
+SHIPPED_LAYERS = ["districts", "zones363", "value_parks", "gba_pharma_zone"]
 
 
 def make_client(**settings: object) -> Iterator[TestClient]:

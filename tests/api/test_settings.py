@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from api.settings import Settings
 
+from .conftest import SHIPPED_LAYERS
+
 
 def test_settings_read_prefixed_environment(monkeypatch):
     monkeypatch.setenv("BIOMAP_MAX_LIMIT", "50")
@@ -101,7 +103,7 @@ def test_city_profile_given_by_path_is_served(registry):
         data = client.app.state.data
         assert data.city.id == "guangzhou"
         assert data.city.profile.source_path == GUANGZHOU_TOML.resolve()
-        assert list(data.layers) == ["districts", "zones363"]
+        assert list(data.layers) == SHIPPED_LAYERS
         body = client.get("/").json()
         assert body["title"] == data.city.title("en")
         assert body["title_zh"] == data.city.title("zh") + "地图"

@@ -102,7 +102,7 @@ def test_bio_island_is_haizhu_administered_huangpu_managed(city):
     mgmt = city.management
     row = mgmt.iloc[0]
     assert (row["admin_adcode"], row["managing_adcode"]) == ("440105", "440112")
-    assert row["geometry_quality"] == "approximate"
+    assert row["geometry_quality"] == "circle_of_published_area"
     # The one managing rule: on the island Huangpu manages; elsewhere in Haizhu Haizhu does,
     # and a point of another district inside the area's box keeps its own.
     centre = row.geometry.representative_point()

@@ -104,7 +104,26 @@ def test_labels_do_not_collide(platforms, layers, page, city):
             for b in boxes[i + 1 :]:
                 assert not a.overlaps(b), (where, a, b)
     names = {a.get_text() for p in snap.labels.values() for a in p.artists}
-    assert len(names) == 11 + 2  # 11 districts and the two located 363 zones
+    assert len(names) == 11 + len(layers["zones363"].located)  # districts and drawn 363 zones
+
+
+@pytest.mark.parametrize("name", ["value_parks", "gba_pharma_zone"])
+def test_new_zone_layers_draw_as_overlay_and_as_choropleth(platforms, layers, city, name):
+    located = layers[name].located
+    over = snapshot_figure(platforms, layers, city=city, lang="en", overlay=name)
+    # a zone drawn as a whole district (vp-yuexiu) shares the tiny inset with the district's
+    # own label: its label may touch another one; every other label is placed free
+    whole = located.loc[located["geometry_quality"] == "host_district_outline", "name_en"]
+    for placement in over.labels.values():
+        stuck = [t.replace("\n", " ") for t in placement.overlapping]
+        assert all(any(w in t for w in whole) for t in stuck), stuck
+    names = {a.get_text() for p in over.labels.values() for a in p.artists}
+    assert len(names) == 11 + len(located)
+    choro = snapshot_figure(platforms, layers, city=city, layer=name, lang="en")
+    assert set(choro.density.table["zone_id"]) == set(layers[name].zones["zone_id"])
+    unlocated = layers[name].zones.loc[layers[name].zones.geometry.isna(), "name_en"]
+    notes = " ".join(choro.notes)
+    assert all(n in notes for n in unlocated)
 
 
 def test_363_zones_dashed_and_unlocated_listed(fig4_en, layers):

@@ -29,14 +29,14 @@ def _feature(zone_id, geom, **props):
 
 
 def test_shipped_layers(shipped_layers):
-    assert set(shipped_layers) == {"districts", "zones363"}
+    assert set(shipped_layers) == {"districts", "zones363", "value_parks", "gba_pharma_zone"}
     z363 = shipped_layers["zones363"]
     assert z363.provisional
     assert len(z363.zones) == 12
     assert set(z363.zones["category"]) == {"core", "park", "incubation_base"}
     for col in ("confidence", "basis", "geometry_quality", "source", "licence", "compiled"):
         assert z363.zones[col].notna().all(), col
-    drawn = z363.zones[z363.zones["geometry_quality"] == "approximate"]
+    drawn = z363.zones[z363.zones["geometry_quality"] != "none"]
     assert len(z363.located) == len(drawn)
 
 
@@ -49,9 +49,12 @@ def test_user_layer_drops_in(tmp_path, city):
     assert len(layers["parks"].located) == 1
 
 
+KNOWN = "known layers: districts, gba_pharma_zone, value_parks, zones363"
+
+
 def test_unknown_layer_lists_the_known_ones(shipped_layers):
-    with pytest.raises(UnknownZoneLayerError, match="known layers: districts, zones363"):
-        get_layer(shipped_layers, "value_parks")
+    with pytest.raises(UnknownZoneLayerError, match=KNOWN):
+        get_layer(shipped_layers, "science_parks")
 
 
 def test_layer_without_required_columns_is_refused(tmp_path):
@@ -106,5 +109,5 @@ def test_resolve_layer_takes_a_name_or_a_file(tmp_path, shipped_layers):
     layer = resolve_layer(shipped_layers, str(path))
     assert layer.name == "parks"
     assert layer.area_km2.iloc[0] > 100  # about 10 km x 11 km, measured in metres
-    with pytest.raises(UnknownZoneLayerError, match="known layers: districts, zones363"):
+    with pytest.raises(UnknownZoneLayerError, match=KNOWN):
         resolve_layer(shipped_layers, "nope")
