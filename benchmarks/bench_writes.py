@@ -81,8 +81,7 @@ if str(ROOT) not in sys.path:
 
 from geo.store import DEFAULT_REGISTRY, open_store  # noqa: E402
 from tests import pg  # noqa: E402
-from tests.auth_tokens import issue_token  # noqa: E402
-from tests.servers import serving  # noqa: E402
+from tests.servers import new_platform, seed, serving  # noqa: E402
 
 ITEMS = "/collections/platforms/items"
 GEO = "application/geo+json"
@@ -95,24 +94,7 @@ SERVER_CONNECTIONS = 9
 
 def platform(name_zh: str, source: str) -> dict[str, Any]:
     """A new platform as an editor posts it (no point: the address is geocoded offline)."""
-    return {
-        "type": "Feature",
-        "geometry": None,
-        "properties": {
-            "name_zh": name_zh,
-            "name_en": "Benchmark platform",
-            "host_zh": "测试大学",
-            "type": "basic_condition",
-            "sub_kind": "instrument_sharing",
-            "fields": ["drug_rnd"],
-            "supporting_unit": "university",
-            "level": "municipal",
-            "address_zh": "广州市黄埔区开源大道190号",
-            "source": source,
-            "source_date": "2026-12-03",
-            "verification": "unverified",
-        },
-    }
+    return new_platform(name_zh=name_zh, name_en="Benchmark platform", source=source)
 
 
 def _rid(response: httpx.Response) -> str:
@@ -242,14 +224,6 @@ def probe(
 
 
 SHIPPED = open_store(DEFAULT_REGISTRY).load()
-
-
-def seed(location: str) -> dict[str, str]:
-    """The shipped registry in ``location``; an editor's auth header for it."""
-    with open_store(location) as store:
-        store.save(SHIPPED, actor="import")
-        token = issue_token(store, role="editor", name="bench")
-    return {"Authorization": f"Bearer {token}", "Content-Type": GEO}
 
 
 class Databases:
@@ -385,7 +359,7 @@ def _acked(sample: tuple[str, str, float, float]) -> bool:
 
 def run_scenario(name: str, location: str, n_servers: int, args, log_dir: Path) -> dict:
     """Seed ``location``, start the servers, write for ``--duration`` s, verify."""
-    auth = seed(location)
+    auth = seed(location, name="bench")
     t0 = time.monotonic()
     with ExitStack() as stack:
         servers = [
@@ -629,7 +603,7 @@ def profile_writes(kind: str, location: str, n: int) -> dict:
     from api.live import LiveRegistry
     from api.settings import Settings
 
-    auth = seed(location)
+    auth = seed(location, name="bench")
     route, token, reload_ = cProfile.Profile(), cProfile.Profile(), cProfile.Profile()
     times: dict[str, list[float]] = collections.defaultdict(list)
     targets = [

@@ -71,3 +71,33 @@ def serving(log_dir: Path, *args: str, env: dict[str, str] | None = None) -> Ite
         if proc.poll() is None:
             proc.terminate()
             proc.wait(timeout=20)
+
+
+def new_platform(**props: object) -> dict:
+    """A new platform Feature as an editor posts it (no point: the address is geocoded offline)."""
+    base = {
+        "name_zh": "测试共享仪器平台",
+        "name_en": "Test instrument platform",
+        "host_zh": "测试大学",
+        "type": "basic_condition",
+        "sub_kind": "instrument_sharing",
+        "fields": ["drug_rnd"],
+        "supporting_unit": "university",
+        "level": "municipal",
+        "address_zh": "广州市黄埔区开源大道190号",
+        "source": "test: an editor through the API",
+        "source_date": "2026-12-03",
+        "verification": "unverified",
+    }
+    return {"type": "Feature", "geometry": None, "properties": base | props}
+
+
+def seed(location: str, *, name: str = "alice") -> dict[str, str]:
+    """Put the shipped registry into store ``location``; an editor's auth header for it."""
+    from geo.store import DEFAULT_REGISTRY, open_store
+    from tests.auth_tokens import issue_token
+
+    with open_store(location) as store:
+        store.save(open_store(DEFAULT_REGISTRY).load(), actor="import")
+        token = issue_token(store, role="editor", name=name)
+    return {"Authorization": f"Bearer {token}", "Content-Type": "application/geo+json"}

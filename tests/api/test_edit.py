@@ -21,6 +21,7 @@ from api.settings import Settings
 from geo.store import DEFAULT_REGISTRY, open_store
 from tests.api.conftest import assert_problem
 from tests.auth_tokens import issue_token
+from tests.servers import new_platform
 
 ITEMS = "/collections/platforms/items"
 GEO = "application/geo+json"
@@ -52,24 +53,6 @@ def editor(store_location: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
 @pytest.fixture
 def file_editor(registry_copy: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
     yield from client_for(str(registry_copy))
-
-
-def new_platform(**props: object) -> dict:
-    base = {
-        "name_zh": "测试共享仪器平台",
-        "name_en": "Test instrument platform",
-        "host_zh": "测试大学",
-        "type": "basic_condition",
-        "sub_kind": "instrument_sharing",
-        "fields": ["drug_rnd"],
-        "supporting_unit": "university",
-        "level": "municipal",
-        "address_zh": "广州市黄埔区开源大道190号",
-        "source": "test: an editor through the API",
-        "source_date": "2026-12-03",
-        "verification": "unverified",
-    }
-    return {"type": "Feature", "geometry": None, "properties": base | props}
 
 
 def wait_for(predicate, timeout: float = 3.0) -> bool:

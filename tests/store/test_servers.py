@@ -16,43 +16,17 @@ import httpx
 import pytest
 
 from geo.store import DEFAULT_REGISTRY, open_store
-from tests.auth_tokens import issue_token
 from tests.pg import Cluster
-from tests.servers import serving
+from tests.servers import new_platform, seed, serving
 
 ITEMS = "/collections/platforms/items"
 GEO = "application/geo+json"
 SHIPPED = open_store(DEFAULT_REGISTRY).load()
 
 
-def seed(location: str) -> dict[str, str]:
-    """Put the shipped registry into ``location``; an editor's auth header for it."""
-    with open_store(location) as store:
-        store.save(SHIPPED, actor="import")
-        token = issue_token(store, role="editor", name="alice")
-    return {"Authorization": f"Bearer {token}", "Content-Type": GEO}
-
-
 def platform(name_zh: str) -> dict:
-    """A new platform as an editor posts it (no coordinates: the address is geocoded)."""
-    return {
-        "type": "Feature",
-        "geometry": None,
-        "properties": {
-            "name_zh": name_zh,
-            "name_en": "Test platform",
-            "host_zh": "测试大学",
-            "type": "basic_condition",
-            "sub_kind": "instrument_sharing",
-            "fields": ["drug_rnd"],
-            "supporting_unit": "university",
-            "level": "municipal",
-            "address_zh": "广州市黄埔区开源大道190号",
-            "source": "test: several servers",
-            "source_date": "2026-12-03",
-            "verification": "unverified",
-        },
-    }
+    """A new platform named ``name_zh`` as an editor posts it."""
+    return new_platform(name_zh=name_zh, name_en="Test platform", source="test: several servers")
 
 
 def seconds_until(predicate: Callable[[], bool], timeout: float = 5.0) -> float:
