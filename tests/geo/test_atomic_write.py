@@ -116,3 +116,24 @@ def test_registry_lock_still_nests_and_releases(tmp_path):
         pass
     with GeoJSONStore(tmp_path / "p.geojson", lock_timeout=1).locked():
         pass  # released: a second store object gets it at once
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027])
+def test_new_outputs_follow_the_umask_and_replaced_ones_keep_their_mode(tmp_path, mask):
+    """Map and snapshot files were written 0600 (mkstemp's mode); new ones follow the umask."""
+    import os
+
+    from typer.testing import CliRunner
+
+    from geo.cli import app
+
+    before = os.umask(mask)
+    try:
+        done = CliRunner().invoke(app, ["map", "-o", str(tmp_path / "m.html")])
+        assert done.exit_code == 0, done.output
+        assert stat.S_IMODE((tmp_path / "m.html").stat().st_mode) == 0o666 & ~mask
+        (tmp_path / "m.html").chmod(0o604)
+        assert CliRunner().invoke(app, ["map", "-o", str(tmp_path / "m.html")]).exit_code == 0
+        assert stat.S_IMODE((tmp_path / "m.html").stat().st_mode) == 0o604
+    finally:
+        os.umask(before)
