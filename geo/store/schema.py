@@ -22,29 +22,11 @@ from pydantic import ValidationError as PydanticValidationError
 from geo.crs import WGS84
 from geo.errors import DataFileError
 from geo.taxonomy import (
-    CHAIN_STAGES,
-    FIELDS,
-    LEVELS,
-    PLATFORM_TYPES,
-    PRECISIONS,
-    SUB_KINDS,
     SUB_KINDS_BY_TYPE,
-    SUPPORTING_UNITS,
-    VERIFICATION,
+    VOCABULARIES,
 )
 
 LIST_FIELDS = ("fields", "chain_stages")
-#: Fields whose values (or list items) come from a code list of :mod:`geo.taxonomy`.
-CODE_LISTS: dict[str, dict] = {
-    "type": PLATFORM_TYPES,
-    "sub_kind": SUB_KINDS,
-    "fields": FIELDS,
-    "supporting_unit": SUPPORTING_UNITS,
-    "level": LEVELS,
-    "chain_stages": CHAIN_STAGES,
-    "coord_precision": PRECISIONS,
-    "verification": VERIFICATION,
-}
 #: JSON Schema keywords kept when describing a record field to API clients.
 _SCHEMA_KEYWORDS = ("type", "format", "enum", "items", "minimum", "maximum", "pattern")
 
@@ -95,14 +77,14 @@ class PlatformRecord(BaseModel):
     @classmethod
     def _code(cls, v: str, info: ValidationInfo) -> str:
         name = info.field_name or ""
-        return _check_code(v, CODE_LISTS[name], name)
+        return _check_code(v, VOCABULARIES[name], name)
 
     @field_validator("fields", "chain_stages")
     @classmethod
     def _lists(cls, v: list[str], info: ValidationInfo) -> list[str]:
         name = info.field_name or ""
         for item in v:
-            _check_code(item, CODE_LISTS[name], name)
+            _check_code(item, VOCABULARIES[name], name)
         return list(dict.fromkeys(v))
 
     @model_validator(mode="after")
@@ -135,7 +117,7 @@ def record_property_schemas() -> dict[str, dict[str, Any]]:
             continue
         branches = [b for b in spec.get("anyOf", [spec]) if b.get("type") != "null"]
         prop = {k: v for k, v in {**spec, **branches[0]}.items() if k in _SCHEMA_KEYWORDS}
-        codes = sorted(CODE_LISTS.get(name, ()))
+        codes = sorted(VOCABULARIES.get(name, ()))
         if codes:
             target = prop["items"] if prop.get("type") == "array" else prop
             target["enum"] = codes

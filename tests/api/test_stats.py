@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +12,7 @@ from api.app import create_app
 from api.settings import Settings
 from geo.filters import PlatformFilter
 from geo.stats.density import density_table
+from tests.layers import one_zone_layer
 
 from .conftest import SHIPPED_LAYERS
 
@@ -73,18 +73,7 @@ def test_the_parametrised_layers_are_the_shipped_ones(shipped_layers):
 
 def test_density_csv_escapes_zone_names_of_a_user_layer(tmp_path):
     evil = '=HYPERLINK("http://evil.example","点我")'
-    layer = tmp_path / "evil.geojson"
-    feature = {
-        "type": "Feature",
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [
-                [[113.3, 23.1], [113.45, 23.1], [113.45, 23.2], [113.3, 23.2], [113.3, 23.1]]
-            ],
-        },
-        "properties": {"zone_id": "Z1", "name_zh": evil, "name_en": "-1+1"},
-    }
-    layer.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    layer = one_zone_layer(tmp_path / "evil.geojson", name_zh=evil, name_en="-1+1")
     with TestClient(create_app(Settings(layers={"evil": layer}))) as client:
         r = client.get("/stats/density?layer=evil&f=csv")
         json_name = client.get("/stats/density?layer=evil").json()["zones"][0]["name_zh"]

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from geo.cli import app
 from geo.stats.density import density_table
 from geo.store import load_registry
+from tests.layers import one_zone_layer
 
 runner = CliRunner()
 
@@ -101,18 +102,7 @@ def test_clustering_with_one_platform_exits_1_with_the_reason(tmp_path):
 
 def test_density_csv_escapes_zone_names_a_spreadsheet_would_run(tmp_path):
     evil = '=HYPERLINK("http://evil.example","点我")'
-    layer = tmp_path / "evil.geojson"
-    feature = {
-        "type": "Feature",
-        "geometry": {
-            "type": "Polygon",
-            "coordinates": [
-                [[113.3, 23.1], [113.45, 23.1], [113.45, 23.2], [113.3, 23.2], [113.3, 23.1]]
-            ],
-        },
-        "properties": {"zone_id": "Z1", "name_zh": evil, "name_en": "@SUM(1)"},
-    }
-    layer.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), "utf-8")
+    layer = one_zone_layer(tmp_path / "evil.geojson", name_zh=evil, name_en="@SUM(1)")
     names = {}
     for lang in ("zh", "en"):
         r = run("density", "--layer", str(layer), "--format", "csv", "--lang", lang)
