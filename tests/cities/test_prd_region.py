@@ -168,3 +168,20 @@ def test_units_not_fitting_the_members_are_refused(tmp_path: Path):
     (tmp_path / "eight.toml").write_text(text.replace('id = "prd"', 'id = "eight"'), "utf-8")
     with pytest.raises(ValidationError, match=r"442000.*not a member city"):
         _ = open_city(tmp_path / "eight.toml").units
+
+
+def test_grid_index_is_exact_near_every_unit_border():
+    """The two-level grid answers like the exact polygon test, also within 300 m of a border
+    (where the fine cells and the clipped pieces are used), and on the border vertices."""
+    prd = _prd()
+    index = prd.units_layer.index
+    lines = shapely.get_parts(shapely.boundary(prd.units.geometry.values))
+    xy = shapely.get_coordinates(lines)
+    rng = np.random.default_rng(3)
+    near = xy[rng.choice(len(xy), 40_000)] + rng.normal(0, 0.003, (40_000, 2))  # ~300 m
+    x0, y0, x1, y1 = prd.outline.total_bounds
+    uniform = np.column_stack([rng.uniform(x0, x1, 40_000), rng.uniform(y0, y1, 40_000)])
+    for pts in (near, uniform, xy[::7]):
+        got = index.lookup(pts[:, 0], pts[:, 1])
+        assert np.array_equal(got, index.exact(pts[:, 0], pts[:, 1]))
+    assert "fine cells near an edge" in index.describe()
