@@ -353,10 +353,18 @@ class City:
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
-        """The offline gazetteer of the profile's files."""
+        """The offline gazetteer of the profile's files (a region: its own and its members')."""
         from geo.geocoding.gazetteer import Gazetteer, read_gazetteer
 
-        return Gazetteer(read_gazetteer(self.profile.gazetteer.files), self.text.normalize)
+        return Gazetteer(read_gazetteer(self.gazetteer_files), self.text.normalize)
+
+    @property
+    def gazetteer_files(self) -> tuple[Path, ...]:
+        """The gazetteer CSVs: the profile's, then each member's (duplicates once)."""
+        files = [*self.profile.gazetteer.files]
+        for m in self.members:
+            files += m.gazetteer_files
+        return tuple(dict.fromkeys(files))
 
     @property
     def figures(self) -> tuple[FigureSpec, ...]:
