@@ -39,6 +39,9 @@ from api.routes import (
     nearest,
     stats,
 )
+from api.routes import (
+    app as web_app,
+)
 from api.settings import Settings
 from geo.cities import read_profile
 from geo.errors import BiomapError
@@ -111,7 +114,18 @@ def create_app(
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (landing, collections, edit, stats, analytics, locate, nearest, maps, health):
+    for module in (
+        landing,
+        web_app,
+        collections,
+        edit,
+        stats,
+        analytics,
+        locate,
+        nearest,
+        maps,
+        health,
+    ):
         app.include_router(module.router)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_size, compresslevel=6)
     app.add_middleware(

@@ -9,10 +9,11 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.filters import PlatformFilter
-from geo.vocab import label, term, tr, unit_fields
+from geo.vocab import label, metric_label, term, tr, unit_fields
 
 if TYPE_CHECKING:
     from geo.cities import City
+    from geo.zones import ZoneLayer
 
 __all__ = [
     "APPROXIMATE_PRECISIONS",
@@ -20,6 +21,7 @@ __all__ = [
     "data_date",
     "describe_filter",
     "display_width",
+    "page_heading",
     "source_line",
     "tr",
     "wrap_items",
@@ -67,6 +69,41 @@ def describe_filter(flt: PlatformFilter, lang: str, *, city: City) -> str:
     if flt.q:
         parts.append(tr(lang, f"名称含“{flt.q}”", f'name contains "{flt.q}"'))
     return tr(lang, "；", "; ").join(parts)
+
+
+def page_heading(
+    city: City,
+    layer: ZoneLayer,
+    metric: str,
+    flt: PlatformFilter,
+    *,
+    lang: str,
+    shown: int,
+    date: str | None,
+    title: str | None = None,
+) -> tuple[str, str]:
+    """The title and subtitle of a map of ``metric`` by ``layer`` (snapshots and the web app).
+
+    The subtitle has the data date, the number of platforms shown and the filter
+    (:func:`describe_filter`), joined by `` · ``; ``title`` overrides the default title.
+    """
+    layer_title = layer.title_zh if lang == "zh" else layer.title_en
+    subject = city.title(lang)
+    name = metric_label(metric, lang)
+    heading = title or tr(
+        lang,
+        f"{subject}分布：{layer_title}{name}",
+        f"{subject}: {name} by {layer_title.lower()}",
+    )
+    when = date or tr(lang, "未知", "unknown")
+    parts = [
+        tr(lang, f"数据日期 {when}", f"Data as of {when}"),
+        tr(lang, f"图中平台 {shown} 个", f"{shown} platforms shown"),
+    ]
+    desc = describe_filter(flt, lang, city=city)
+    if desc:
+        parts.append(tr(lang, f"筛选：{desc}", f"Filter: {desc}"))
+    return heading, " · ".join(parts)
 
 
 def data_date(platforms: gpd.GeoDataFrame) -> str | None:
