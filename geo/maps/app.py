@@ -39,7 +39,9 @@ TEXT_COLUMNS = (
     "district_adcode", "managing_adcode", "coord_precision",
 )  # fmt: skip
 #: Vocabularies the app's filters and legends use.
-APP_VOCABULARIES = ("type", "sub_kind", "level", "chain_stages", "verification", "fields")
+APP_VOCABULARIES = (
+    "type", "sub_kind", "level", "chain_stages", "verification", "fields", "supporting_unit",
+)  # fmt: skip
 #: Metrics of the choropleth switch (the density table's columns of the same names).
 APP_METRICS = ("count", "per_km2", "per_100k", "lq_area", "lq_population")
 

@@ -344,6 +344,10 @@
           if (stacked) icon.dataset.stack = "1";
         });
         m.on("click", function () { openCluster(c); });
+        m.on("keypress", function (e) { // Leaflet handles Enter on markers with popups only
+          var key = e.originalEvent && e.originalEvent.key;
+          if (key === "Enter" || key === " ") { e.originalEvent.preventDefault(); openCluster(c); }
+        });
         markers.addLayer(m);
         drawn += n;
       } else {
@@ -420,7 +424,7 @@
     titles.appendChild(el("p", { id: "bm-subtitle" }, t("app_loading")));
     head.appendChild(titles);
     var tools = el("div", { class: "bm-headtools" });
-    var langBtn = el("button", { type: "button", class: "bm-btn", id: "bm-lang", "aria-label": t("app_lang_aria") }, t("app_lang"));
+    var langBtn = el("button", { type: "button", class: "bm-btn", id: "bm-lang", lang: S.lang === "zh" ? "en" : "zh-CN", title: t("app_lang_aria") }, t("app_lang"));
     langBtn.addEventListener("click", function () {
       S.lang = S.lang === "zh" ? "en" : "zh";
       buildChrome();
@@ -837,6 +841,8 @@
   var EDIT_FIELDS = [
     ["name_zh", "app_name_zh"], ["name_en", "app_name_en"], ["host_zh", "app_host_zh"],
     ["type", "type", "type"], ["sub_kind", "sub_kind", "sub_kind"], ["level", "level", "level"],
+    ["supporting_unit", "points_by_supporting_unit", "supporting_unit"],
+    ["fields", "fields", "fields", true], ["chain_stages", "filter_stage", "chain_stages", true],
     ["address_zh", "app_address_zh"], ["source", "source"], ["source_date", "app_source_date"],
     ["verification", "verification", "verification"], ["note", "app_note"],
   ];
@@ -851,17 +857,35 @@
     form.appendChild(el("h3", null, current ? t("app_edit_this") + ": " + current.id : t("app_new")));
     var inputs = {};
     EDIT_FIELDS.forEach(function (f) {
-      var control = f[2] ? selectOf(vocabOptions(f[2]), props[f[0]] || "", !current) : el("input", { type: "text" });
-      if (!f[2]) control.value = props[f[0]] || "";
+      var control;
+      if (f[3]) { // a list: several codes
+        control = selectOf(vocabOptions(f[2]), "", false);
+        control.multiple = true;
+        control.size = Math.min(7, CFG.vocab[f[2]].length);
+        var have = props[f[0]] || [];
+        Array.prototype.forEach.call(control.options, function (o) { o.selected = have.indexOf(o.value) >= 0; });
+      } else if (f[2]) {
+        control = selectOf(vocabOptions(f[2]), props[f[0]] || "", !current);
+      } else {
+        control = el("input", { type: "text" });
+        control.value = props[f[0]] || "";
+      }
       inputs[f[0]] = control;
       form.appendChild(field(t(f[1]) + " (" + f[0] + ")", control, "bm-e-" + f[0]));
     });
     form.appendChild(el("button", { type: "submit", class: "bm-btn primary" }, t("app_save")));
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      status("");
       var out = {};
       Object.keys(inputs).forEach(function (k) {
-        var v = inputs[k].value.trim();
+        var c = inputs[k];
+        if (c.multiple) {
+          var list = Array.prototype.filter.call(c.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+          if (current) { if (list.join(",") !== (props[k] || []).join(",")) out[k] = list; } else if (list.length) out[k] = list;
+          return;
+        }
+        var v = c.value.trim();
         if (current) { if (v !== (props[k] || "")) out[k] = v || null; } else if (v) out[k] = v;
       });
       var headers = { Authorization: "Bearer " + app.token };
@@ -927,10 +951,32 @@
     });
   }
 
+  /** Reload the platforms after an edit: the server's snapshot catches up with a write a
+   *  moment later, so ask again (a few times) until the payload's ETag changes. */
   function reloadPoints() {
-    return getJSON("/app/points.json", { cache: "no-store" }).then(function (data) {
-      app.points = new Points(data);
-      return apply(true);
+    var before = app.pointsEtag, tries = 0;
+    function once() {
+      return fetch("/app/points.json", { cache: "no-store" }).then(function (r) {
+        if (!r.ok) throw new Error(r.status + " " + r.statusText);
+        var tag = r.headers.get("ETag");
+        if (tag === before && ++tries < 20) {
+          return new Promise(function (ok) { setTimeout(ok, 300); }).then(once);
+        }
+        app.pointsEtag = tag;
+        return r.json().then(function (data) {
+          app.points = new Points(data);
+          return apply(true);
+        });
+      });
+    }
+    return once();
+  }
+
+  function loadPoints() {
+    return fetch("/app/points.json").then(function (r) {
+      if (!r.ok) throw new Error(r.status + " " + r.statusText);
+      app.pointsEtag = r.headers.get("ETag");
+      return r.json();
     });
   }
 
@@ -940,7 +986,7 @@
     var layers = CFG.layers.map(function (l) {
       return getJSON("/collections/" + encodeURIComponent(l.name) + "/items?limit=1000").then(function (fc) { zoneData[l.name] = fc; });
     });
-    Promise.all([getJSON("/app/points.json")].concat(layers)).then(function (res) {
+    Promise.all([loadPoints()].concat(layers)).then(function (res) {
       app.points = new Points(res[0]);
       buildChrome(); // the zone filter lists the zones now loaded
       app.map = createMap(document.getElementById("bm-map"));
