@@ -147,7 +147,7 @@ async def view(
 
 def _view(data: ServiceData, query: PlatformQuery, layer: str, metric: str, lang: str) -> Prepared:
     from geo.maps.app import choropleth_classes
-    from geo.snapshot._text import data_date, page_heading
+    from geo.captions import data_date, page_heading
 
     flt = query.filter()
     shown = int(data.platform_mask(flt).sum())
