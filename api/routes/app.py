@@ -11,6 +11,8 @@ for download; items pages stop at ``BIOMAP_MAX_LIMIT``). Nothing is fetched from
 
 from __future__ import annotations
 
+import gzip
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Annotated, Literal
@@ -111,13 +113,27 @@ async def points(request: Request) -> Response:
     from geo.maps.app import app_points
 
     data = _data(request)
-    prepared = data.cache.get(("app-points",))
+    gzip_ok = "gzip" in request.headers.get("accept-encoding", "")
+    key = ("app-points", gzip_ok)
+    prepared = data.cache.get(key)
     if prepared is None:
         prepared = await run_in_threadpool(
-            lambda: Prepared.json(app_points(data.platforms, data.layers))
+            _points_body, lambda: app_points(data.platforms, data.layers), gzip_ok
         )
-        data.cache.put(("app-points",), prepared)
-    return send(request, prepared, max_age=0)
+        data.cache.put(key, prepared)
+    # compressed once and kept (the middleware would compress megabytes on every request)
+    headers = {"Vary": "Accept, Accept-Encoding"}
+    if gzip_ok:
+        headers["Content-Encoding"] = "gzip"
+    return send(request, prepared, max_age=0, headers=headers)
+
+
+def _points_body(make: Callable[[], dict], gzip_ok: bool) -> Prepared:
+    body = Prepared.json(make())
+    if not gzip_ok:
+        return body
+    packed = gzip.compress(body.body, compresslevel=6, mtime=0)
+    return Prepared(packed, body.media_type, body.etag[:-1] + '-gz"')
 
 
 @router.get(
@@ -146,8 +162,8 @@ async def view(
 
 
 def _view(data: ServiceData, query: PlatformQuery, layer: str, metric: str, lang: str) -> Prepared:
-    from geo.maps.app import choropleth_classes
     from geo.captions import data_date, page_heading
+    from geo.maps.app import choropleth_classes
 
     flt = query.filter()
     shown = int(data.platform_mask(flt).sum())

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 #: Text columns the app filters and searches on (the API's ``q`` searches the names and hosts).
 TEXT_COLUMNS = (
     "id", "name_zh", "name_en", "host_zh", "host_en", "type", "sub_kind", "level",
-    "district_adcode", "managing_adcode", "coord_precision",
+    "district_adcode",
 )  # fmt: skip
 #: Vocabularies the app's filters and legends use.
 APP_VOCABULARIES = (

@@ -17,7 +17,8 @@
     type: "type", sub_kind: "sub_kind", level: "level", district: "district_adcode",
     zone: "zone", stage: "chain_stages", q: "q",
   };
-  var SC_MAX_ZOOM = 16; // clusters are built up to here; stacked platforms stay one cluster
+  var SC_MAX_ZOOM = 15; // clusters are built up to here; stacked platforms stay one cluster
+  var MIN_ZOOM = 7;
   var MAX_LIST = 200;
 
   var S = {
@@ -35,8 +36,15 @@
 
   var app = {
     cfg: CFG, state: S, drawn: 0, map: null, points: null, selection: [], density: null,
-    chain: null, viewInfo: null, drawnMarkers: 0, token: null, errors: [],
+    chain: null, viewInfo: null, drawnMarkers: 0, token: null, errors: [], timings: {},
   };
+  /** Milliseconds spent in ``fn`` are added to ``app.timings[name]`` (the benchmark reads them). */
+  function timed(name, fn) {
+    var t0 = performance.now();
+    var out = fn();
+    app.timings[name] = (app.timings[name] || 0) + performance.now() - t0;
+    return out;
+  }
   window.biomapApp = app;
 
   // --- helpers -------------------------------------------------------------------------------
@@ -230,7 +238,7 @@
   var markers = null, dots = null, renderer = null, index = null;
 
   function createMap(container) {
-    var map = L.map(container, { zoomControl: true, maxZoom: 18, minZoom: 7, keyboard: true });
+    var map = L.map(container, { zoomControl: true, maxZoom: 18, minZoom: MIN_ZOOM, keyboard: true });
     map.createPane("bm-choro").style.zIndex = 350;
     map.createPane("bm-dots").style.zIndex = 560;
     map.createPane("bm-zonesTop").style.zIndex = 640; // above the clusters (markerPane 600)
@@ -312,7 +320,8 @@
   function buildIndex() {
     var pts = app.points, feats = new Array(app.selection.length);
     for (var k = 0; k < app.selection.length; k++) feats[k] = pts.features[app.selection[k]];
-    index = new Supercluster({ radius: 56, maxZoom: SC_MAX_ZOOM, minPoints: 2 }).load(feats);
+    // levels below the map's minimum zoom are never shown: not building them halves the work
+    index = new Supercluster({ radius: 56, minZoom: MIN_ZOOM, maxZoom: SC_MAX_ZOOM, minPoints: 2 }).load(feats);
   }
 
   function typeColor(code) { return CFG.type_colors[code] || "#666666"; }
@@ -720,7 +729,16 @@
     var pts = app.points;
     var inside = app.selection.filter(function (i) { return pts.inZone(i, layer, id); });
     var title = t("app_platforms_in", { zone: feature ? zoneName(feature.properties) : id, n: inside.length });
-    showList(title, inside, layer === S.layer ? chainView(id) : null);
+    var gaps = el("div", { id: "bm-chain-view" });
+    showList(title, inside, gaps);
+    if (layer === S.layer) {
+      var wanted = S.selectedZone;
+      loadChain().then(function () {
+        if (S.selectedZone !== wanted || !document.body.contains(gaps)) return;
+        gaps.appendChild(chainView(id));
+        app.chainShown = wanted;
+      }).catch(function (e) { status(t("app_error", { msg: e.message }), true); });
+    }
     drawTable();
     writeHash();
   }
@@ -919,28 +937,28 @@
   function apply(refilter) {
     var mine = ++seq;
     if (refilter || !index) {
-      app.selection = app.points.select(S.f);
-      buildIndex();
+      app.selection = timed("select", function () { return app.points.select(S.f); });
+      timed("cluster", buildIndex);
     }
-    drawPoints();
+    timed("draw", drawPoints);
     writeHash();
     updateDownloads();
     var count = document.getElementById("bm-count");
     if (count) count.textContent = t("app_shown", { n: app.selection.length, total: app.points.n });
     drawLegend();
-    var qs = query({ layer: S.layer });
-    return Promise.all([
-      getJSON("/app/view?" + query({ layer: S.layer, metric: S.metric, lang: S.lang })),
-      getJSON("/stats/density?" + qs),
-      getJSON("/stats/chain?" + qs),
-    ]).then(function (res) {
-      if (mine !== seq) return;
-      app.viewInfo = res[0];
-      app.density = res[1];
-      app.chain = res[2];
-      document.getElementById("bm-title").textContent = res[0].title;
-      document.getElementById("bm-subtitle").textContent = res[0].subtitle;
-      drawChoropleth(res[0].classes);
+    app.pointsDrawnAt = performance.now();
+    app.chain = null; // fetched when a zone is opened (selectZone)
+    // density first: /app/view then finds the same density table in the server's cache
+    return getJSON("/stats/density?" + query({ layer: S.layer })).then(function (density) {
+      if (mine !== seq) return null;
+      app.density = density;
+      return getJSON("/app/view?" + query({ layer: S.layer, metric: S.metric, lang: S.lang }));
+    }).then(function (view) {
+      if (!view || mine !== seq) return;
+      app.viewInfo = view;
+      document.getElementById("bm-title").textContent = view.title;
+      document.getElementById("bm-subtitle").textContent = view.subtitle;
+      drawChoropleth(view.classes);
       drawLegend();
       drawTable();
       if (S.selectedZone) selectZone(S.selectedZone, false);
@@ -948,6 +966,17 @@
       document.body.setAttribute("data-drawn", String(app.drawn));
     }).catch(function (e) {
       if (mine === seq) status(t("app_error", { msg: e.message }), true);
+    });
+  }
+
+  /** The chain-gap matrix of the current layer and filter (once per view). */
+  function loadChain() {
+    var key = query({ layer: S.layer });
+    if (app.chain && app.chainKey === key) return Promise.resolve(app.chain);
+    return getJSON("/stats/chain?" + key).then(function (chain) {
+      app.chain = chain;
+      app.chainKey = key;
+      return chain;
     });
   }
 
@@ -976,7 +1005,11 @@
     return fetch("/app/points.json").then(function (r) {
       if (!r.ok) throw new Error(r.status + " " + r.statusText);
       app.pointsEtag = r.headers.get("ETag");
-      return r.json();
+      var t0 = performance.now();
+      return r.json().then(function (data) {
+        app.timings.parse = performance.now() - t0;
+        return data;
+      });
     });
   }
 
@@ -987,7 +1020,7 @@
       return getJSON("/collections/" + encodeURIComponent(l.name) + "/items?limit=1000").then(function (fc) { zoneData[l.name] = fc; });
     });
     Promise.all([loadPoints()].concat(layers)).then(function (res) {
-      app.points = new Points(res[0]);
+      app.points = timed("decode", function () { return new Points(res[0]); });
       buildChrome(); // the zone filter lists the zones now loaded
       app.map = createMap(document.getElementById("bm-map"));
       drawOverlays();
