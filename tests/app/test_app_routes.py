@@ -110,6 +110,9 @@ def test_snapshot_pdf_lq_and_title(client):
     assert r.headers["content-disposition"] == 'attachment; filename="biomap_districts_lq_area.pdf"'
     svg = client.get("/maps/snapshot.svg?title=Planning%20view%20A&lang=en").text
     assert "Planning view A" in svg  # SVG text is kept as comments beside the glyph outlines
+    # "$" in a title or a search is text, not a matplotlib formula (which would fail to parse)
+    r = client.get("/maps/snapshot.png?dpi=40&title=%24x%5E%7B&q=%24")
+    assert r.status_code == 200, r.text
 
 
 def test_app_assets_only_its_own_files(client):
