@@ -6,6 +6,7 @@ cheap; both print the same words because both call these functions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -31,8 +32,17 @@ _FILTER_VOCAB = {
 _FILTER_LABEL = {"field": "filter_field"}
 
 
-def describe_filter(flt: PlatformFilter, lang: str, *, city: City) -> str:
-    """A short human description of a filter, e.g. ``类型: 基础条件服务平台``; ``""`` if empty."""
+def describe_filter(
+    flt: PlatformFilter,
+    lang: str,
+    *,
+    city: City,
+    layers: Mapping[str, ZoneLayer] | None = None,
+) -> str:
+    """A short human description of a filter, e.g. ``类型: 基础条件服务平台``; ``""`` if empty.
+
+    With ``layers``, a ``zone`` filter is described by the zones' names (else by their ids).
+    """
     sep = "、" if lang == "zh" else ", "
     parts = []
     for attr, vocab in _FILTER_VOCAB.items():
@@ -46,6 +56,9 @@ def describe_filter(flt: PlatformFilter, lang: str, *, city: City) -> str:
         if codes:
             names = sep.join(city.unit_name(c, lang) or str(c) for c in codes)
             parts.append(f"{label('filter_' + attr, lang, **units)}: {names}")
+    if flt.zone:
+        names = sep.join(_zone_name(spec, layers or {}, lang) for spec in flt.zone)
+        parts.append(f"{tr(lang, '所在区域', 'zone')}: {names}")
     if flt.established_max is not None:
         parts.append(
             tr(
@@ -59,6 +72,20 @@ def describe_filter(flt: PlatformFilter, lang: str, *, city: City) -> str:
     return tr(lang, "；", "; ").join(parts)
 
 
+def _zone_name(spec: str, layers: Mapping[str, ZoneLayer], lang: str) -> str:
+    """The name of zone ``spec`` (``ZONE_ID`` or ``LAYER:ZONE_ID``) in ``layers``, else ``spec``."""
+    layer_name, _, zone_id = spec.rpartition(":")
+    for name, layer in layers.items():
+        if (layer_name and name != layer_name) or (not layer_name and name == "districts"):
+            continue
+        zones = layer.zones
+        hit = zones[zones["zone_id"].astype(str) == zone_id]
+        if len(hit):
+            row = hit.iloc[0]
+            return str(row["name_zh"] if lang == "zh" else row["name_en"])
+    return spec
+
+
 def page_heading(
     city: City,
     layer: ZoneLayer,
@@ -69,11 +96,13 @@ def page_heading(
     shown: int,
     date: str | None,
     title: str | None = None,
+    layers: Mapping[str, ZoneLayer] | None = None,
 ) -> tuple[str, str]:
     """The title and subtitle of a map of ``metric`` by ``layer`` (snapshots and the web app).
 
     The subtitle has the data date, the number of platforms shown and the filter
-    (:func:`describe_filter`), joined by `` · ``; ``title`` overrides the default title.
+    (:func:`describe_filter`, zones named from ``layers``), joined by `` · ``; ``title``
+    overrides the default title.
     """
     layer_title = layer.title_zh if lang == "zh" else layer.title_en
     subject = city.title(lang)
@@ -88,7 +117,7 @@ def page_heading(
         tr(lang, f"数据日期 {when}", f"Data as of {when}"),
         tr(lang, f"图中平台 {shown} 个", f"{shown} platforms shown"),
     ]
-    desc = describe_filter(flt, lang, city=city)
+    desc = describe_filter(flt, lang, city=city, layers=layers)
     if desc:
         parts.append(tr(lang, f"筛选：{desc}", f"Filter: {desc}"))
     return heading, " · ".join(parts)

@@ -169,7 +169,7 @@ def _view(data: ServiceData, query: PlatformQuery, layer: str, metric: str, lang
     shown = int(data.platform_mask(flt).sum())
     title, subtitle = page_heading(
         data.city, data.layers[layer], metric, flt, lang=lang, shown=shown,
-        date=data_date(data.platforms),
+        date=data_date(data.platforms), layers=data.layers,
     )  # fmt: skip
     table = data.density(layer, flt).table
     body = {

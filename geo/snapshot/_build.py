@@ -493,7 +493,7 @@ def _page_texts(
     shown = len(data.points)
     heading, sub = page_heading(
         opt.city, data.layer, opt.metric, opt.filter, lang=lang, shown=shown,
-        date=data_date(platforms), title=opt.title,
+        date=data_date(platforms), title=opt.title, layers=layers,
     )  # fmt: skip
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     title, subtitle = add_titles(fig, opt.page, heading, sub, renderer)

@@ -120,3 +120,13 @@ def test_app_assets_only_its_own_files(client):
     assert client.get("/app/assets/app.css").status_code == 200
     assert client.get("/app/assets/..%2Fapp.py").status_code == 404
     assert client.get("/app/assets/nope.js").status_code == 404
+
+
+def test_a_zone_filter_is_named_on_screen_and_in_the_snapshot(client):
+    zones = client.get("/collections/zones363/items?limit=100").json()["features"]
+    zone = next(z["properties"] for z in zones if z["id"] == "core-science-city")
+    view = client.get("/app/view?zone=zones363:core-science-city&lang=en").json()
+    assert f"zone: {zone['name_en']}" in view["subtitle"]
+    assert view["count"] == zone["count"] > 0
+    svg = client.get("/maps/snapshot.svg?zone=zones363:core-science-city&lang=en").text
+    assert f"zone: {zone['name_en']}" in svg
