@@ -168,6 +168,11 @@ def test_loading_the_app(visit, site):
     )
     assert z[0] > z[1] > z[2] > z[3]
     assert state["legend"] == 3
+    assert page.locator("#bm-legend .row[data-overlay=zones363]").count() == 1
+    page.uncheck("#bm-ov-zones363")  # the overlay switch takes the zones and their legend row
+    assert page.locator(".leaflet-bm-zonesTop-pane path").count() == 0
+    assert page.locator("#bm-legend .row[data-overlay]").count() == 0
+    assert "overlays=&" in page.evaluate("location.hash") + "&"
     v.clean()
 
 

@@ -514,7 +514,7 @@
       var row = el("div", { class: "bm-check" });
       var box = el("input", { type: "checkbox", id: "bm-ov-" + l.name });
       box.checked = !!S.overlays[l.name];
-      box.addEventListener("change", function () { S.overlays[l.name] = box.checked; drawOverlays(); writeHash(); });
+      box.addEventListener("change", function () { S.overlays[l.name] = box.checked; drawOverlays(); drawLegend(); writeHash(); });
       row.appendChild(box);
       row.appendChild(el("label", { for: "bm-ov-" + l.name }, name(l)));
       fs.appendChild(row);
@@ -658,6 +658,13 @@
       box.appendChild(row);
     });
     box.appendChild(el("div", { class: "bm-note" }, t("app_legend_cluster")));
+    Object.keys(S.overlays).forEach(function (n) {
+      if (!S.overlays[n] || !overlayLayers[n]) return;
+      var row = el("div", { class: "row", "data-overlay": n });
+      row.appendChild(el("span", { class: "bm-swatch outline" }));
+      row.appendChild(el("span", null, name(layerInfo(n))));
+      box.appendChild(row);
+    });
   }
 
   function updateDownloads() {
