@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: The view shown: districts by platforms per km², the "363" zones on top, Yuexiu's platforms.
-DEFAULT_VIEW = "lang=zh&layer=districts&metric=per_km2&overlays=zones363&sel=districts:440104"
+DEFAULT_VIEW = (
+    "lang=zh&layer=districts&metric=per_km2&overlays=zones363&sel=districts:440104"
+    "&map=10/23.18/113.42"
+)
 
 
 def main() -> int:
