@@ -97,6 +97,7 @@ def create_app(
             workers=settings.heavy_workers, queue=settings.heavy_queue
         )
         live.start()
+        _preload_classifier()
         try:
             yield
         finally:
@@ -138,6 +139,17 @@ def create_app(
     app.add_middleware(HeadMiddleware)  # outermost: HEAD is a GET whose body is dropped
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _preload_classifier() -> None:
+    """Import the choropleth classifier (mapclassify, seconds to import) in the background, so
+    the first map view a browser asks for (``/app/view``) does not wait for it."""
+    import importlib
+    import threading
+
+    threading.Thread(
+        target=importlib.import_module, args=("mapclassify",), name="preload", daemon=True
+    ).start()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
