@@ -26,12 +26,10 @@ from api.data import ServiceData
 from api.errors import NotFoundError
 from api.params import Lang, LayerParam, PlatformQuery, platform_query
 from api.responses import GEOJSON, HTML, Prepared, send
-from geo.maps._assets import STATIC_DIR
 from geo.zones import get_layer
 
 router = APIRouter(tags=["Web app"])
 
-APP_DIR = STATIC_DIR / "app"
 _MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 #: Map scripts and styles the app loads, served by /maps/assets/ (Leaflet, Supercluster).
 _MAP_SCRIPTS = ("leaflet/leaflet.js", "supercluster/supercluster.min.js")
@@ -58,8 +56,7 @@ def app_page(request: Request, lang: str) -> Response:
 
 
 def _shell(data: ServiceData, lang: str) -> str:
-    from geo.maps._data import script_json
-    from geo.maps.app import app_settings
+    from geo.maps.app import app_settings, script_json  # geo.maps loads folium: on first use
 
     settings = app_settings(data.city, data.layers) | {"lang": lang}
     title = escape(data.city.title(lang))
@@ -92,7 +89,9 @@ async def app_html(request: Request, lang: Lang = "zh") -> Response:
 @router.get("/app/assets/{name}", include_in_schema=False)
 async def app_asset(request: Request, name: str) -> Response:
     """One file of the app (its script or stylesheet); nothing else is served here."""
-    path = APP_DIR / name
+    from geo.maps.app import APP_STATIC
+
+    path = APP_STATIC / name
     if "/" in name or path.suffix not in _MEDIA or not path.is_file():
         raise NotFoundError(f"no app asset {name!r}")
     return send(request, _read(path), max_age=0)  # revalidated by ETag: a new version shows

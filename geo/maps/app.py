@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geo.legend import classify
+from geo.maps._assets import STATIC_DIR
 from geo.maps._data import (
     CATEGORICAL,
     COORD_SCALE,
@@ -22,6 +23,7 @@ from geo.maps._data import (
     _col,
     class_labels,
     encode_column,
+    script_json,
 )
 from geo.taxonomy import VOCABULARIES
 from geo.vocab import APP_LABELS, LABELS, METRICS
@@ -33,6 +35,10 @@ if TYPE_CHECKING:
     from geo.cities import City
     from geo.zones import ZoneLayer
 
+__all__ = ["APP_STATIC", "app_points", "app_settings", "choropleth_classes", "script_json"]
+
+#: The app's own script and stylesheet (served by the API under ``/app/assets/``).
+APP_STATIC = STATIC_DIR / "app"
 #: Text columns the app filters and searches on (the API's ``q`` searches the names and hosts).
 TEXT_COLUMNS = (
     "id", "name_zh", "name_en", "host_zh", "host_en", "type", "sub_kind", "level",
