@@ -345,6 +345,12 @@ def test_the_url_restores_the_view(visit, site):
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert page.input_value("#bm-f-level") == "national"
     v.clean()
+    # a code the app does not know is dropped, not sent to the server (the select shows it)
+    v2 = visit("#type=nonsense&level=national,provincial")
+    assert v2.page.input_value("#bm-f-type") == ""
+    assert v2.page.input_value("#bm-f-level") == "national"
+    assert "type=" not in v2.page.evaluate("location.hash")
+    v2.clean()
 
 
 def test_hostile_names_stay_text(visit, site):

@@ -110,7 +110,7 @@
     if (h.get("lang") === "en" || h.get("lang") === "zh") S.lang = h.get("lang");
     if (h.get("layer") && layerInfo(h.get("layer"))) S.layer = h.get("layer");
     if (h.get("metric") && CFG.metrics.some(function (m) { return m.code === h.get("metric"); })) S.metric = h.get("metric");
-    FILTERS.forEach(function (k) { S.f[k] = h.get(k) || ""; });
+    FILTERS.forEach(function (k) { S.f[k] = validFilter(k, h.get(k) || ""); });
     if (h.has("overlays")) {
       var on = h.get("overlays").split(",");
       Object.keys(S.overlays).forEach(function (k) { S.overlays[k] = on.indexOf(k) >= 0; });
@@ -123,6 +123,16 @@
     }
     S.selectedZone = h.get("sel") || null;
   }
+  /** A filter value from a URL, kept only when the filter's select can show it (one code). */
+  function validFilter(key, value) {
+    var vocab = { type: "type", sub_kind: "sub_kind", level: "level", stage: "chain_stages" }[key];
+    var first = value.split(",")[0];
+    if (vocab) return CFG.vocab[vocab].some(function (x) { return x.code === first; }) ? first : "";
+    if (key === "district") return CFG.units.some(function (u) { return u.code === first; }) ? first : "";
+    if (key === "zone") return first;
+    return value; // q: free text
+  }
+
   function writeHash() {
     var h = new URLSearchParams();
     h.set("lang", S.lang);
