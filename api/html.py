@@ -169,7 +169,7 @@ STYLE = """body{font-family:"Noto Sans CJK SC",system-ui,sans-serif;max-width:64
 padding:0 1rem;line-height:1.6}a{color:#0b5394}nav{font-size:.9rem;color:#555}
 nav .right{float:right}table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
 th,td{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f6fa}td.code{font-family:monospace;white-space:nowrap}
+th{background:#f3f6fa}code{font-size:.8em;color:#555}
 .note{color:#8a4b00}.map{height:22rem;border:1px solid #ccc;margin:.5rem 0;background:#fafafa}
 .pager a{margin-right:1rem}footer{margin-top:2rem;font-size:.8rem;color:#666}"""
 

@@ -110,7 +110,7 @@ def _collection_row(request: Request, coll: Collection, lang: str) -> list[str]:
     flag = tr(lang, "暂定", "provisional") if coll.provisional else ""
     return [
         a(_html_href(request, path, lang), _title(coll, lang)),
-        f'<span class="code">{esc(coll.id)}</span>',
+        f"<code>{esc(coll.id)}</code>",
         esc(len(coll.ids)),
         esc(flag),
         a(_html_href(request, f"{path}/items", lang), tr(lang, "要素", "items")),
@@ -177,7 +177,7 @@ def schema_page(
         enum = spec.get("enum")
         rows.append(
             [
-                f'<span class="code">{esc(name)}</span>',
+                f"<code>{esc(name)}</code>",
                 esc(_label_plain(coll, name, lang)),
                 esc(kinds),
                 esc(spec.get("format")) if spec.get("type") else EMPTY,
@@ -262,9 +262,9 @@ def items_page(
         for f in features
     ]
     shown = (
-        tr(lang, f"共 {matched} 个,显示第 {offset + 1}–{offset + len(features)} 个",
+        tr(lang, f"共 {matched} 个，显示第 {offset + 1}–{offset + len(features)} 个",
            f"{matched} matched; showing {offset + 1}–{offset + len(features)}")
-        if features else tr(lang, f"共 {matched} 个,本页无要素", f"{matched} matched; none on this page")
+        if features else tr(lang, f"共 {matched} 个，本页无要素", f"{matched} matched; none on this page")
     )  # fmt: skip
     pager = []
     if offset > 0:
