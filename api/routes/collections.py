@@ -254,7 +254,8 @@ async def items(
     settings = request.app.state.settings
     limit = min(limit or settings.default_limit, settings.max_limit)
     box = _wgs84_bbox(parse_bbox(bbox), bbox_crs)
-    system = output_system(crs)
+    html = wants_html(request, f, (GEOJSON, JSON))
+    system = "wgs84" if html else output_system(crs)  # pages draw over WGS84 outlines
     flt = platforms.filter()
     features, extra = _features(data, coll, system, flt, platforms)
     when = parse_datetime(datetime)
@@ -267,12 +268,12 @@ async def items(
         data, coll, flt, box, cql=(filter, filter_lang) if filter else None, when=when
     )
     page = positions[offset : offset + limit]
-    if wants_html(request, f, (GEOJSON, JSON)):
+    if html:
         shown = [orjson.loads(features[i]) for i in page]
-        html = pages.items_page(
+        text = pages.items_page(
             request, lang, data, coll, shown, matched=len(positions), offset=offset, limit=limit
         )
-        return _page(request, html)
+        return _page(request, text)
     meta = {
         "numberMatched": len(positions),
         "numberReturned": len(page),
@@ -310,14 +311,14 @@ async def item(
     """
     data = _data(request)
     coll = _collection(request, collection_id)
-    system = output_system(crs)
+    html = wants_html(request, f, (GEOJSON, JSON))
+    system = "wgs84" if html else output_system(crs)
     base = base_url(request)
     links = [
         {"href": self_url(request), "rel": "self", "type": GEOJSON, "title": "This feature"},
         {"href": f"{base}/collections/{coll.id}", "rel": "collection", "type": JSON},
         html_link(request),
     ]
-    html = wants_html(request, f, (GEOJSON, JSON))
     if coll.kind == "platforms":
         feature, tag = await _platform_item(data, feature_id, system)
         if html:  # read from the store: revalidated every time, like the JSON

