@@ -30,7 +30,7 @@ COLUMNS = {
     "zones": ("count", "per_km2", "per_100k", "geometry_quality"),
 }
 _UNIT_CODES = ("district_adcode", "managing_adcode")
-_BASE_TOLERANCE = 0.001  # degrees (about 100 m): the base outlines are for orientation only
+_BASE_TOLERANCE = 0.002  # degrees (about 200 m): the base outlines are for orientation only
 
 
 def _crumbs(lang: str, *more: tuple[str, str]) -> list[tuple[str, str]]:
