@@ -23,7 +23,8 @@ from .hostile import SCRIPT_ID, XSS_HOST, XSS_ID, fill_hostile
 
 CHROME = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
-#: What GDAL's OAPIF driver sends (3.6 and 3.12, seen on the wire; ogroapifdriver.cpp).
+#: What GDAL's OAPIF driver sends (3.6 and 3.12, seen on the wire; ogroapifdriver.cpp); QGIS asks
+#: for items with "application/geo+json, application/json" too (qgsoapifitemsrequest.cpp).
 GDAL = [
     "application/json",
     "application/geo+json, application/json",
