@@ -463,7 +463,7 @@ class Geocoder:
             result.notes.append(
                 f"historic name {best.entry.name_zh!r} (today {best.entry.successor or '?'})"
             )
-        if getattr(best, "fuzzy", False):
+        if best.fuzzy:
             result.confidence -= 0.15
             result.notes.append(f"fuzzy match on {best.alias!r}")
         return result
@@ -476,9 +476,7 @@ class Geocoder:
             return []
         out = []
         for entry in self.gazetteer.entries_named(hit[0]):
-            m = Match(entry, hit[0], -1)
-            object.__setattr__(m, "fuzzy", True)
-            out.append(m)
+            out.append(Match(entry, hit[0], -1, fuzzy=True))
         return out
 
     def _district_point(

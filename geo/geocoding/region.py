@@ -50,15 +50,16 @@ class RegionText:
         #: Prefixes shared by all (country, province) and the foreign-place test.
         self.text = TextNormalizer(common, own, province)
         leads = {p: i for i, m in enumerate(members) for p in m.profile.address_prefixes}
-        self._leads = sorted(
-            ((p, i) for p, i in leads.items() if p not in common), key=lambda t: -len(t[0])
-        )
+        self._leads: dict[str, list[tuple[str, int]]] = {}  # first character -> longest first
+        for p, i in sorted(leads.items(), key=lambda t: -len(t[0])):
+            if p not in common:
+                self._leads.setdefault(p[0], []).append((p, i))
         self.split = lru_cache(maxsize=65536)(self._split)
 
     def _split(self, text: str) -> tuple[str, int | None]:
         """``(normalised text, index of the member city it starts with or None)``."""
         out = self.text.normalize(text)
-        for prefix, index in self._leads:
+        for prefix, index in self._leads.get(out[:1], ()):
             if out.startswith(prefix) and not keeps_prefix(out, prefix):
                 return out[len(prefix) :], index
         return out, None
