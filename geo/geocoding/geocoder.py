@@ -145,6 +145,9 @@ class Geocoder:
             if e.kind == "historic_district" and e.successor and "|" in e.successor
         }
         self._city_ids = {m.profile.adcode: i for i, m in enumerate(self.members)}
+        self._order = {  # a region's member order (all 0 for one city)
+            code: self._city_ids[self.units.city_adcode(code) or ""] for code in self.units.names
+        }
         self._single_unit = {
             m.profile.adcode: next(iter(m.unit_names))
             for m in self.members
@@ -181,6 +184,8 @@ class Geocoder:
             result.notes.append("empty address: tried the platform's name and host")
         norm, context = self._split(text)
         matches = self.gazetteer.find(norm)
+        if context is None and self.region_text is not None:
+            context = self._bare_context(norm, matches)
         place = self._foreign(self._foreign_text(text, norm, context))
         if place and not _names_a_place(place, matches):
             result.notes.append(f"address is outside {self._name_en} ({place}): not geocoded")
@@ -202,6 +207,20 @@ class Geocoder:
         if not found.resolved and found.precision != "city":
             found.notes.append("no street, town, place or district recognised")
         return found
+
+    def _bare_context(self, norm: str, matches: list[Match]) -> int | None:
+        """The member a bare leading city name (``广州``, ``中山``) stands for, when a place of
+        that city follows it directly (``中山小榄镇``; not ``中山大学``, a name of its own)."""
+        for prefix, index in self.region_text.bare if self.region_text else ():
+            if norm.startswith(prefix):
+                city = self.members[index].profile.adcode
+                if any(
+                    m.start == len(prefix)
+                    and self.units.city_adcode(m.entry.district_adcode) == city
+                    for m in matches
+                ):
+                    return index
+        return None
 
     def _foreign_text(self, text: str, norm: str, context: int | None) -> str:
         """The text the foreign-place test reads: a single city's normalised address; in a
@@ -437,13 +456,15 @@ class Geocoder:
 
         def key(m: Match) -> tuple:
             # A place in the district the address names beats a more specific one elsewhere;
-            # among equals a current name beats a historic one.
+            # among equals a current name beats a historic one, then the earlier member city
+            # (a region's first: Guangzhou for the Pearl River Delta).
             return (
                 in_named(m.entry),
                 m.entry.rank,
                 len(m.alias),
                 _ENTRY_CONFIDENCE.get(m.entry.confidence, 0),
                 m.entry.status == "current",
+                -self._order[m.entry.district_adcode],
             )
 
         best = max(places, key=key)

@@ -54,6 +54,10 @@ class RegionText:
         for p, i in sorted(leads.items(), key=lambda t: -len(t[0])):
             if p not in common:
                 self._leads.setdefault(p[0], []).append((p, i))
+        #: Bare city names (``深圳``, ``中山``): context only when a place of that city follows.
+        self.bare = tuple(
+            (p, i) for first in self._leads.values() for p, i in first if not p.endswith("市")
+        )
         self.split = lru_cache(maxsize=65536)(self._split)
 
     def _split(self, text: str) -> tuple[str, int | None]:

@@ -250,6 +250,27 @@ def test_same_names_in_different_cities(address, district):
     assert r.district_adcode == district, r.to_dict()
 
 
+@pytest.mark.parametrize(
+    ("address", "district"),
+    [
+        ("中山小榄镇", "442000"),  # a bare city name followed by one of its places
+        ("惠州 沙田镇", "441303"),
+        ("深圳 沙河街道", "440305"),
+        ("广州沙河街道", "440106"),
+        ("中山医学院", "440104"),  # a Guangzhou name of its own, not Zhongshan City
+    ],
+)
+def test_a_bare_city_name_is_context_only_before_one_of_its_places(address, district):
+    r = geocode(address)
+    assert r.district_adcode == district, r.to_dict()
+
+
+def test_a_tie_between_cities_prefers_the_first_member_and_says_so():
+    r = geocode("沙河街道")  # Tianhe (Guangzhou) and Nanshan (Shenzhen)
+    assert r.district_adcode == "440106"
+    assert "add the district" in r.to_dict()["note"]
+
+
 def test_a_name_in_two_cities_without_context_says_so():
     r = geocode("沙田镇")
     assert "matches places in 2 districts" in r.to_dict()["note"]
