@@ -12,7 +12,12 @@
 4. ``online`` providers (opt-in): see :mod:`geo.geocoding.providers`.
 
 Every result says where it came from (``source``), how precise it is (``precision``), how sure
-(``confidence``), and why, when it fell back or found a conflict (``note``).
+(``confidence``), and why, when it fell back or found a conflict (``note``), and names the unit
+(``district_adcode``) and its city (``city_adcode``).
+
+A region (a city with ``members``, the Pearl River Delta) is geocoded over all its cities at
+once (:mod:`geo.geocoding.region`): the city an address starts with is its context, a former name
+that was split is resolved by the rest of the address or answered at city level (no point).
 """
 
 from __future__ import annotations
