@@ -191,11 +191,11 @@ class Gazetteer:
         return found
 
 
-def _aliases(name_zh: str, aliases: object, normalize: Callable[[str], str]) -> set[str]:
-    names = {normalize(name_zh)}
-    if isinstance(aliases, str):
-        names |= {normalize(a) for a in aliases.split("|")}
-    return {n for n in names if len(n) >= _MIN_NAME}
+def _aliases(name_zh: str, aliases: object, normalize: Callable[[str], str]) -> list[str]:
+    """The normalised name, then the aliases in file order, once each (a fixed order, so that
+    fuzzy ties are broken the same way in every process)."""
+    names = [name_zh, *(aliases.split("|") if isinstance(aliases, str) else ())]
+    return [n for n in dict.fromkeys(map(normalize, names)) if len(n) >= _MIN_NAME]
 
 
 def read_gazetteer(paths: Path | str | Iterable[Path | str]) -> pd.DataFrame:
