@@ -2,6 +2,9 @@
 the 中山 ambiguity, refusals, supplied points and the CLI's JSON fields."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -366,3 +369,24 @@ def test_cli_geocodes_the_region():
         ("440305", "440300"), ("442000", "442000"), (None, None)
     ]  # fmt: skip
     assert result.exit_code == 1  # one refused
+
+
+def test_names_keep_a_fixed_order_whatever_the_hash_seed():
+    """Fuzzy ties are broken by name order: it must not depend on PYTHONHASHSEED."""
+    code = (
+        "from tests.geocoding.region_stand_in import prd_region\n"
+        "from geo.geocoding.geocoder import Geocoder\n"
+        "print('|'.join(Geocoder(prd_region()).gazetteer.names))\n"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1]
+    assert "|中山大道|中山大道西|中山大道中|" in runs[0]  # a name, then its aliases as written
