@@ -188,3 +188,58 @@ def unit_fields(city: City, lang: str) -> dict[str, str]:
 def term(vocabulary: str, code: str, lang: str) -> str:
     """The label of a taxonomy ``code`` (see :mod:`geo.taxonomy`); the code itself if unknown."""
     return taxonomy.label(vocabulary, code, lang)
+
+
+#: property name -> (zh, en): record and zone fields as shown on pages (``{unit}``: see
+#: :func:`unit_fields`). The density figures are named by :data:`METRICS`.
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "id": ("编号", "ID"),
+    "zone_id": ("区域编号", "Zone ID"),
+    "name_zh": ("中文名称", "Chinese name"),
+    "name_en": ("英文名称", "English name"),
+    "host_zh": ("依托单位", "Host"),
+    "host_en": ("依托单位(英文)", "Host (English)"),
+    "type": ("类型", "Type"),
+    "sub_kind": ("子类", "Sub-kind"),
+    "fields": ("领域", "Fields"),
+    "supporting_unit": ("依托单位类别", "Supporting unit"),
+    "level": ("级别", "Level"),
+    "chain_stages": ("服务链环节", "Service-chain stages"),
+    "address_zh": ("地址", "Address"),
+    "established": ("成立年份", "Established"),
+    "coord_source": ("坐标来源", "Coordinate source"),
+    "coord_crs_in": ("原始坐标系", "Source coordinate system"),
+    "coord_conversion": ("坐标转换", "Coordinate conversion"),
+    "coord_precision": ("坐标精度", "Coordinate precision"),
+    "coord_precision_m": ("坐标精度(米)", "Coordinate precision (m)"),
+    "coord_uncertainty_m": ("坐标误差(米)", "Coordinate uncertainty (m)"),
+    "district_adcode": ("所在{unit}", "{Unit}"),
+    "managing_adcode": ("管理{unit}", "Managing {unit}"),
+    "district_override": ("{unit}归属说明", "{Unit} override"),
+    "zones": ("所属区域", "Zones"),
+    "source": ("来源", "Source"),
+    "source_date": ("来源日期", "Source date"),
+    "source_version": ("来源版本", "Source version"),
+    "licence": ("许可", "Licence"),
+    "verification": ("核实", "Verification"),
+    "note": ("备注", "Note"),
+    "area_km2": ("面积(平方公里)", "Area (km²)"),
+    "population": ("常住人口", "Residents"),
+    "geometry_quality": ("几何质量", "Geometry quality"),
+    "provisional": ("暂定", "Provisional"),
+    "confidence": ("可信度", "Confidence"),
+    "basis": ("依据", "Basis"),
+    "category": ("类别", "Category"),
+}
+
+
+def field_label(name: str, lang: str, **fields: str) -> str:
+    """The label of property ``name`` (:data:`FIELD_LABELS`, :data:`METRICS`); else ``name``.
+
+    ``fields`` fill ``{unit}`` placeholders (:func:`unit_fields`); without them they stay.
+    """
+    pair = FIELD_LABELS.get(name) or METRICS.get(name)
+    if pair is None:
+        return name
+    text = tr(lang, *pair)
+    return text.format(**fields) if fields else text

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
+from api import pages
 from api.data import ServiceData
+from api.html import FORMAT_HELP, html_link, wants_html
 from api.models import Conformance, LandingPage
 from api.params import Lang, base_url
 from api.responses import GEOJSON, HTML, JSON, Prepared, send
@@ -200,13 +202,25 @@ async def landing(
     "/conformance",
     summary="Conformance classes",
     response_class=JSONResponse,
-    responses={200: {"model": Conformance}},
+    responses={
+        200: {"model": Conformance, "content": {"text/html": {"schema": {"type": "string"}}}}
+    },
 )
 async def conformance(
     request: Request,
-    f: Annotated[Literal["json"] | None, Query(description="Output format (JSON only).")] = None,
+    f: Annotated[Literal["json", "html"] | None, Query(description=FORMAT_HELP)] = None,
+    lang: Lang = "zh",
 ) -> Response:
     """The OGC API - Features conformance classes implemented (Part 1 core, GeoJSON, Part 3
     queryables and CQL2 filters, Part 4 writes, Part 5 schemas)."""
     max_age = request.app.state.settings.cache_max_age
-    return send(request, Prepared.json({"conformsTo": CONFORMANCE}), max_age=max_age)
+    if wants_html(request, f):
+        page = pages.conformance_page(request, lang, CONFORMANCE)
+        return send(request, Prepared.of(page, HTML), max_age=max_age)
+    base = base_url(request)
+    links = [
+        {"href": f"{base}/conformance", "rel": "self", "type": JSON, "title": "Conformance"},
+        html_link(request, f"{base}/conformance?f=html"),
+    ]
+    body = {"conformsTo": CONFORMANCE, "links": links}
+    return send(request, Prepared.json(body), max_age=max_age)

@@ -16,8 +16,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from api import pages
 from api.data import ServiceData
 from api.errors import NotFoundError
+from api.html import FORMAT_HELP, html_link, wants_html
 from api.params import Lang, PlatformQuery, base_url, platform_query
 from api.responses import HTML, Prepared, send
 
@@ -59,8 +61,17 @@ async def _cached(request: Request, key: tuple, make: Any) -> Prepared:
     return prepared
 
 
-@router.get("/maps", summary="The maps on offer", response_class=JSONResponse)
-async def maps_index(request: Request) -> Response:
+@router.get(
+    "/maps",
+    summary="The maps on offer",
+    response_class=JSONResponse,
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+async def maps_index(
+    request: Request,
+    f: Annotated[Literal["json", "html"] | None, Query(description=FORMAT_HELP)] = None,
+    lang: Lang = "zh",
+) -> Response:
     """Links to the interactive maps, the city's figures and the static snapshots."""
     base = base_url(request)
     figures = _data(request).city.figures
@@ -77,6 +88,10 @@ async def maps_index(request: Request) -> Response:
         {"href": f"{base}/maps/snapshot.svg", "rel": "item", "type": "image/svg+xml",
          "title": "Static snapshot (SVG)"},
     ]  # fmt: skip
+    if wants_html(request, f):
+        page = pages.maps_page(request, lang, links)
+        return send(request, Prepared.of(page, HTML), max_age=_max_age(request))
+    links.append(html_link(request, f"{base}/maps?f=html"))
     return send(request, Prepared.json({"links": links}), max_age=_max_age(request))
 
 

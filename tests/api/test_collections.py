@@ -148,7 +148,7 @@ def test_one_item_and_unknown_item(client, registry):
     body = r.json()
     assert body["id"] == fid
     assert body["properties"]["name_zh"] == registry["name_zh"].iloc[-1]
-    assert {link["rel"] for link in body["links"]} == {"self", "collection"}
+    assert {link["rel"] for link in body["links"]} == {"self", "collection", "alternate"}
     assert client.get("/collections/platforms/items/no-such-platform").status_code == 404
     assert client.get("/collections/nowhere/items").status_code == 404
 
