@@ -104,7 +104,7 @@ APP_LABELS: dict[str, tuple[str, str]] = {
     "app_district": ("所在区", "District"),
     "app_zone": ("所在区域(园区)", "Zone (park)"),
     "app_stage": ("服务链环节", "Service-chain stage"),
-    "app_q": ("名称或依托单位搜索", "Search name or host"),
+    "app_q": ("名称、依托单位或地址搜索", "Search name, host or address"),
     "app_reset": ("清除筛选", "Clear filters"),
     "app_shown": ("显示 {n} / {total} 个平台", "{n} of {total} platforms shown"),
     "app_overlays": ("叠加区域图层(绘于平台之上)", "Zone layers on top of the points"),

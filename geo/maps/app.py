@@ -39,9 +39,9 @@ __all__ = ["APP_STATIC", "app_points", "app_settings", "choropleth_classes", "sc
 
 #: The app's own script and stylesheet (served by the API under ``/app/assets/``).
 APP_STATIC = STATIC_DIR / "app"
-#: Text columns the app filters and searches on (the API's ``q`` searches the names and hosts).
+#: Text columns the app filters and searches on (the API's ``q`` searches the names, hosts and addresses).
 TEXT_COLUMNS = (
-    "id", "name_zh", "name_en", "host_zh", "host_en", "type", "sub_kind", "level",
+    "id", "name_zh", "name_en", "host_zh", "host_en", "address_zh", "type", "sub_kind", "level",
     "district_adcode",
 )  # fmt: skip
 #: Vocabularies the app's filters and legends use.

@@ -193,7 +193,7 @@
     if (!this.text) {
       var c = this.col, out = new Array(this.n);
       for (var i = 0; i < this.n; i++) {
-        out[i] = ["", c.name_zh[i], c.name_en[i], c.host_zh[i], c.host_en[i]].map(function (v) { return v || ""; }).join("\n").toLowerCase();
+        out[i] = ["", c.name_zh[i], c.name_en[i], c.host_zh[i], c.host_en[i], c.address_zh[i]].map(function (v) { return v || ""; }).join("\n").toLowerCase();
       }
       this.text = out;
     }
