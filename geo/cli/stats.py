@@ -157,11 +157,13 @@ def cities(
 
     A platform's city is its unit's city. Asked of a plain city it is a usage error (exit 2).
     """
+    from geo.filters import PlatformFilter
     from geo.stats.cities import city_table
 
     where = city_of(city)
-    _usage(lambda: flt.check_zones(where.zone_layers()))
-    result = _usage(lambda: city_table(platforms_of(store), where, filter=flt))
+    chosen = flt or PlatformFilter()
+    _usage(lambda: chosen.check_zones(where.zone_layers()))
+    result = _usage(lambda: city_table(platforms_of(store), where, filter=chosen))
     if fmt is Fmt.json:
         _echo_json(result.to_dict())
         return

@@ -58,7 +58,7 @@ class ZoneIndex:
         self._nx = max(1, int(np.ceil((x1 - x0) / step)))
         self._ny = max(1, int(np.ceil((y1 - y0) / step)))
         self._grid = self._classify()
-        self._refine(max(1, sub))
+        self._refine(self._grid, max(1, sub))
 
     def describe(self) -> str:
         """The grid's shape: cells, how many are pure (one zone or none) and mixed, pieces."""
@@ -107,9 +107,9 @@ class ZoneIndex:
         np.add.at(self._piece_start, cell + 1, 1)
         self._piece_start = np.cumsum(self._piece_start)
 
-    def _refine(self, sub: int) -> None:
+    def _refine(self, grid: NDArray[np.int32], sub: int) -> None:
         """Split every mixed cell into ``sub x sub`` fine cells and label the untouched ones."""
-        flat = self._grid.ravel()
+        flat = grid.ravel()
         mixed = np.flatnonzero(flat == _MIXED)
         self._sub, self._fstep = sub, self._step / sub
         self._block = np.full(flat.size, -1, dtype=np.int64)
