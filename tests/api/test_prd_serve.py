@@ -126,3 +126,15 @@ def test_density_on_units_and_cities(served):
     assert len(units["zones"]) == 50
     assert {z["zone_id"] for z in units["zones"] if z["count"]} == set(unit_of)
     assert located["inside_city"] is True
+
+
+def test_prd_maps_are_served(served):
+    server, _ = served
+    with httpx.Client(base_url=server.url, timeout=120) as http:
+        png = http.get("/maps/snapshot.png", params={"dpi": 50, "lang": "en"})
+        page = http.get("/maps/interactive", params={"lang": "en"})
+    assert png.status_code == 200
+    assert png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert page.status_code == 200
+    assert "City boundaries" in page.text
