@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,15 @@ from geo.errors import (
     RecordNotFoundError,
     ValidationError,
 )
-from geo.store.base import ANY, Change, Operation, TokenRecord, diff_changes, etag
+from geo.store.base import (
+    ANY,
+    Change,
+    Operation,
+    TokenRecord,
+    WriteCheck,
+    diff_changes,
+    etag,
+)
 from geo.store.schema import PlatformRecord, parse_geojson, to_geojson, validate_records
 
 #: How long a writer waits for another writer before giving up (seconds).
@@ -99,9 +107,14 @@ class GeoJSONStore:
 
     def get(self, record_id: str) -> PlatformRecord | None:
         """The current record ``record_id``, or ``None``."""
+        return self.records([record_id]).get(record_id)
+
+    def records(self, ids: list[str]) -> dict[str, PlatformRecord]:
+        """The current records among ``ids`` by id."""
         if not self.exists():
-            return None
-        return next((r for r in self.load() if r.id == record_id), None)
+            return {}
+        wanted = set(ids)
+        return {r.id: r for r in self.load() if r.id in wanted}
 
     def version(self) -> str:
         """The file's inode, mtime and size: any replacement changes it."""
@@ -169,6 +182,7 @@ class GeoJSONStore:
             changes = diff_changes(before, {r.id: r for r in records}, actor=actor)
             if changes or not self.exists():
                 self._commit(records, changes)
+                self._remember(list(records))
             return changes
 
     def write(
@@ -179,11 +193,15 @@ class GeoJSONStore:
         actor: str,
         op: Operation,
         expect: str | None = ANY,
+        check: WriteCheck | None = None,
     ) -> Change:
         """Create, replace or delete one record (see :meth:`PlatformStore.write`)."""
         with self.locked():
+            before = self.version()
             current = {r.id: r for r in self.load()} if self.exists() else {}
             old = current.get(record_id)
+            if check is not None and record is not None:
+                check(same_name(current.values(), record))
             check_expectation(record_id, old, expect)
             if old is None and record is None:
                 raise RecordNotFoundError(f"no platform {record_id!r} to delete")
@@ -198,8 +216,18 @@ class GeoJSONStore:
                 del current[record_id]
             else:
                 current[record_id] = record
-            self._commit([current[k] for k in sorted(current)], [change])
+            records = [current[k] for k in sorted(current)]
+            self._commit(records, [change])
+            self._remember(records)
+            change.version_before, change.version = before, self.version()
             return change
+
+    def _remember(self, records: list[PlatformRecord]) -> None:
+        """Keep the records just written as the parsed file (called holding the lock, right
+        after the rename: no other writer can have replaced the file since)."""
+        signature = self._signature()
+        if signature is not None:
+            self._cache = (signature, records)
 
     def _commit(self, records: list[PlatformRecord], changes: list[Change]) -> None:
         """Append the history, then replace the file; if either fails, undo the append."""
@@ -253,6 +281,11 @@ def geojson_bytes(records: list[PlatformRecord]) -> bytes:
     """The registry file's content: a FeatureCollection with one Feature per line (UTF-8)."""
     feats = [json.dumps(f, ensure_ascii=False) for f in to_geojson(records)["features"]]
     return ('{"type": "FeatureCollection", "features": [\n' + ",\n".join(feats) + "\n]}\n").encode()
+
+
+def same_name(records: Iterable[PlatformRecord], record: PlatformRecord) -> list[PlatformRecord]:
+    """The records other than ``record`` (by id) with its ``name_zh`` (a write check's input)."""
+    return [r for r in records if r.name_zh == record.name_zh and r.id != record.id]
 
 
 def check_expectation(record_id: str, current: PlatformRecord | None, expect: Any) -> None:
