@@ -112,6 +112,9 @@ class LiveRegistry:
 
     def _link(self, before: str, after: str, ids: list[str]) -> None:
         with self._links_lock:
+            known = self._links.get(before)
+            if known is not None and known[0] == after:  # one commit of several writes
+                ids = [*known[1], *(i for i in ids if i not in known[1])]
             self._links[before] = (after, tuple(ids))
             while len(self._links) > MAX_LINKS:
                 del self._links[next(iter(self._links))]
@@ -179,9 +182,8 @@ class LiveRegistry:
             return True
 
     def _install(self, fresh: ServiceData) -> None:
-        self.app.state.health = health.health_body(
-            len(fresh.platforms), list(fresh.collections), fresh.loaded_at
-        )
+        count = len(fresh.collections["platforms"].ids)  # not the frame: it is built lazily
+        self.app.state.health = health.health_body(count, list(fresh.collections), fresh.loaded_at)
         self.app.state.data = fresh
         self.app.state.generation += 1
 
