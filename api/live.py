@@ -100,7 +100,7 @@ class LiveRegistry:
         before its own write (lists catch up when the snapshot is updated, a moment later).
         """
         if change is not None and change.version_before and change.version:
-            self._link(change.version_before, change.version, [change.id])
+            self._link(change.version_before, change.version, [*change.step_ids, change.id])
         self.app.state.generation += 1
         self._wake.set()
 

@@ -72,6 +72,9 @@ class Change:
     #: made this change (set by :meth:`PlatformStore.write`; not part of the history).
     version_before: str | None = field(default=None, compare=False, repr=False)
     version: str | None = field(default=None, compare=False, repr=False)
+    #: Every id changed from ``version_before`` to ``version``: this one, and the others a
+    #: group commit made in the same step.
+    step_ids: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON-ready data (``seq`` first)."""

@@ -246,9 +246,11 @@ class GeoJSONStore:
                 self._commit(records, [item.change for item in made if item.change])
                 self._remember(records)
                 after = self.version()
+                ids = tuple(item.record_id for item in made)
                 for item in made:
                     assert item.change is not None
                     item.change.version_before, item.change.version = before, after
+                    item.change.step_ids = ids
         except BaseException as exc:  # the commit failed: none of the batch happened
             for item in batch:
                 if item.error is None:

@@ -419,6 +419,7 @@ class PostGISStore:
                     cur.execute(_UPSERT, self._row(record, now))
                 version = self._log(cur, [change], now)
                 change.version_before, change.version = str(version - 1), str(version)
+                change.step_ids = (record_id,)
         except psycopg.errors.UniqueViolation as exc:  # only if a writer bypassed the lock
             raise RecordExistsError(f"platform {record_id!r} already exists") from exc
         return change

@@ -199,3 +199,23 @@ def test_a_chain_of_applies_without_reads_equals_a_rebuild(store_location):
 def edited(record, **changes):
     """A copy of ``record`` with ``changes``, validated."""
     return type(record).model_validate(record.model_dump() | changes)
+
+
+def test_concurrent_writes_through_one_server_all_reach_its_snapshot(editor):
+    """Writes the store commits together (the file store's group commit) are all applied."""
+    client, auth = editor
+    start = len(client.app.state.data.collections["platforms"].ids)
+
+    def post(k: int) -> None:
+        for i in range(4):
+            create(client, auth, name_zh=f"并发快照平台{k}-{i}")
+
+    threads = [threading.Thread(target=post, args=(k,)) for k in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wait_for(lambda: caught_up(client))
+    served = client.app.state.data
+    assert len(served.collections["platforms"].ids) == start + 24
+    assert_same_snapshot(served, ServiceData(served.settings))
