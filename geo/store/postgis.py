@@ -86,6 +86,19 @@ _UPSERT = (
     " ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, geom = EXCLUDED.geom,"
     " etag = EXCLUDED.etag, updated_at = EXCLUDED.updated_at"
 )
+_LOCK = "SELECT set_config('lock_timeout', %s, true), pg_advisory_xact_lock(%s)"
+#: The written record's row and the rows sharing its name (for the write's check), locked.
+_ROWS = "SELECT id, record FROM platforms WHERE id = %s OR record->>'name_zh' = %s FOR UPDATE"
+_DELETE = "DELETE FROM platforms WHERE id = %s"
+#: A write's row, history, version and notification (payload as :func:`notice` makes it).
+_WRITE = (
+    "WITH w AS ({row}),"
+    " h AS (INSERT INTO platform_history (id, op, actor, at, before, after)"
+    " VALUES (%s, %s, %s, %s, %s, %s) RETURNING seq),"
+    " v AS (UPDATE biomap_registry_version SET version = version + 1 RETURNING version)"
+    " SELECT h.seq, v.version, pg_notify(%s, json_build_object("
+    "'version', v.version::text, 'ids', json_build_array(%s::text))::text) FROM h, v"
+)
 _HISTORY = (
     "INSERT INTO platform_history (id, op, actor, at, before, after)"
     " VALUES (%s, %s, %s, %s, %s, %s) RETURNING seq"
@@ -184,9 +197,7 @@ class PostGISStore:
     def _cursor(self, *, write: bool = False) -> Iterator[psycopg.Cursor[Any]]:
         """A cursor on a checked schema; ``write``: in a transaction holding the writers' lock."""
         with self._db.connection() as conn:
-            if not self._schema_ok:
-                check_schema(conn, location=self.location)
-                self._schema_ok = True
+            self._check_schema(conn)
             if not write:
                 with conn.cursor() as cur:
                     yield cur
@@ -391,38 +402,66 @@ class PostGISStore:
                 {"id": "must match the record's id"},
             )
         now = _now()
+        name = record.name_zh if check is not None and record is not None else None
         try:
-            with self._cursor(write=True) as cur:
-                cur.execute("SELECT record FROM platforms WHERE id = %s FOR UPDATE", (record_id,))
-                row = cur.fetchone()
-                old = PlatformRecord.model_validate(row[0]) if row else None
-                if check is not None and record is not None:
-                    cur.execute(
-                        "SELECT record FROM platforms WHERE record->>'name_zh' = %s AND id <> %s",
-                        (record.name_zh, record_id),
+            with self._db.connection() as conn:
+                self._check_schema(conn)
+                with conn.pipeline(), conn.transaction():
+                    # round trip 1: the lock, the record's row and the rows named like it
+                    conn.execute(_LOCK, (f"{round(self._lock_timeout * 1000)}ms", LOCK_KEY))
+                    rows = conn.execute(_ROWS, (record_id, name)).fetchall()
+                    current = {rid: PlatformRecord.model_validate(rec) for rid, rec in rows}
+                    old = current.pop(record_id, None)
+                    if check is not None and record is not None:
+                        check(list(current.values()))
+                    check_expectation(record_id, old, expect)
+                    if old is None and record is None:
+                        raise RecordNotFoundError(f"no platform {record_id!r} to delete")
+                    change = Change(
+                        record_id,
+                        op,
+                        actor,
+                        at=now.isoformat(timespec="microseconds"),
+                        before=old.model_dump() if old else None,
+                        after=record.model_dump() if record else None,
                     )
-                    check([PlatformRecord.model_validate(r) for (r,) in cur])
-                check_expectation(record_id, old, expect)
-                if old is None and record is None:
-                    raise RecordNotFoundError(f"no platform {record_id!r} to delete")
-                change = Change(
-                    record_id,
-                    op,
-                    actor,
-                    at=now.isoformat(timespec="microseconds"),
-                    before=old.model_dump() if old else None,
-                    after=record.model_dump() if record else None,
-                )
-                if record is None:
-                    cur.execute("DELETE FROM platforms WHERE id = %s", (record_id,))
-                else:
-                    cur.execute(_UPSERT, self._row(record, now))
-                version = self._log(cur, [change], now)
-                change.version_before, change.version = str(version - 1), str(version)
-                change.step_ids = (record_id,)
+                    # round trip 2: row, history, version and notification in one statement,
+                    # and the commit (its result is read once the pipeline has synced)
+                    query, params = self._write_query(record_id, record, change, now)
+                    written = conn.execute(query, params)
+                seq, version, _ = written.fetchone() or (None, 0, None)
+            change.seq = seq
+            change.version_before, change.version = str(version - 1), str(version)
+            change.step_ids = (record_id,)
         except psycopg.errors.UniqueViolation as exc:  # only if a writer bypassed the lock
             raise RecordExistsError(f"platform {record_id!r} already exists") from exc
         return change
+
+    def _check_schema(self, conn: psycopg.Connection[Any]) -> None:
+        if not self._schema_ok:
+            check_schema(conn, location=self.location)
+            self._schema_ok = True
+
+    def _write_query(
+        self,
+        record_id: str,
+        record: PlatformRecord | None,
+        change: Change,
+        now: dt.datetime,
+    ) -> tuple[str, tuple[Any, ...]]:
+        """One statement writing the row (or deleting it), its history entry, the version and
+        the notification; it returns the entry's ``seq`` and the new version."""
+        history = (
+            change.id,
+            change.op,
+            change.actor,
+            now,
+            _jsonb(change.before),
+            _jsonb(change.after),
+        )
+        if record is None:
+            return _WRITE.format(row=_DELETE), (record_id, *history, CHANNEL, record_id)
+        return _WRITE.format(row=_UPSERT), (*self._row(record, now), *history, CHANNEL, record_id)
 
     def save(self, records: list[PlatformRecord], *, actor: str = "biomap") -> list[Change]:
         """Make the registry exactly ``records`` in one transaction; history for the diff only."""
