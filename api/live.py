@@ -39,6 +39,8 @@ log = logging.getLogger("biomap.api")
 MAX_LINKS = 10_000
 #: Seconds a version with no known link from the snapshot's is waited for before a full reload.
 GAP_GRACE_S = 1.0
+#: ... or up to this long while a write through this server is still under way.
+GAP_MAX_S = 5.0
 #: Seconds between looks while waiting for such a link.
 RETRY_S = 0.05
 
@@ -119,9 +121,9 @@ class LiveRegistry:
             while len(self._links) > MAX_LINKS:
                 del self._links[next(iter(self._links))]
 
-    def _walk(self, start: str, target: str) -> tuple[str, list[str]]:
-        """How far the known links lead from version ``start`` towards ``target``: the last
-        version reached and the ids changed on the way."""
+    def _walk(self, start: str, target: str | None) -> tuple[str, list[str]]:
+        """How far the known links lead from version ``start`` (up to ``target``, if given):
+        the last version reached and the ids changed on the way."""
         ids: dict[str, None] = {}
         version, steps = start, 0
         with self._links_lock:
@@ -137,7 +139,7 @@ class LiveRegistry:
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Around a write through this server and its :meth:`changed`: until both are done
-        the snapshot is not reloaded in full for want of the write's link."""
+        (or :data:`GAP_MAX_S`) the snapshot is not reloaded in full for want of its link."""
         with self._links_lock:
             self._inflight += 1
         try:
@@ -158,11 +160,12 @@ class LiveRegistry:
             current = self.data
             if current.version == "fixed":
                 return False
-            target = current.store.version()
-            if target == current.version:
-                self._gap_since = None
-                return False
-            reached, ids = self._walk(current.version, target)
+            reached, ids = self._walk(current.version, None)  # the known links need no query
+            if reached == current.version:
+                target = current.store.version()
+                if target == current.version:
+                    self._gap_since = None
+                    return False
             if reached != current.version:
                 found = current.store.records(ids)
                 fresh = current.apply({i: found.get(i) for i in ids}, reached)
@@ -172,7 +175,8 @@ class LiveRegistry:
                 now = time.monotonic()
                 if self._gap_since is None:
                     self._gap_since = now
-                if self._inflight or now - self._gap_since < GAP_GRACE_S:
+                waited = now - self._gap_since
+                if waited < GAP_GRACE_S or (self._inflight and waited < GAP_MAX_S):
                     self._retry.set()
                     return False
                 fresh = ServiceData(current.settings, reuse=current)
