@@ -212,3 +212,30 @@ def test_concurrent_writes_each_acknowledged_only_once_stored(store, store_locat
         assert change.version_before != change.version
     assert len(set(seqs)) == 10
     assert all(c.op != "replace" for c in store.history(stale.id))
+
+
+def test_a_postgis_notification_names_the_version_and_the_changed_id(pg_url, shipped):
+    """Other servers fetch just the changed rows: the payload carries the id (and a reconnect
+    reports the version with no ids: what changed meanwhile is unknown)."""
+    import time
+
+    store = open_store(pg_url)
+    store.save(shipped, actor="import")
+    heard: list[tuple[str, list[str] | None]] = []
+    stop = threading.Event()
+    listener = store.listen(lambda v, ids: heard.append((v, ids)), stop_event=stop)
+    try:
+        deadline = time.monotonic() + 5
+        while not heard and time.monotonic() < deadline:
+            time.sleep(0.02)
+        record = shipped[2].model_copy(update={"name_en": "notified"})
+        change = store.write(record.id, record, actor="a", op="replace", expect=etag(shipped[2]))
+        while len(heard) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        listener.join(timeout=5)
+        store.close()
+    assert heard[0][1] is None
+    assert heard[1] == (change.version, [record.id])
+    assert int(change.version) == int(change.version_before) + 1
