@@ -39,6 +39,9 @@ from api.routes import (
     nearest,
     stats,
 )
+from api.routes import (
+    app as web_app,
+)
 from api.settings import Settings
 from geo.cities import read_profile
 from geo.errors import BiomapError
@@ -94,6 +97,7 @@ def create_app(
             workers=settings.heavy_workers, queue=settings.heavy_queue
         )
         live.start()
+        _preload_classifier()
         try:
             yield
         finally:
@@ -111,7 +115,18 @@ def create_app(
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for module in (landing, collections, edit, stats, analytics, locate, nearest, maps, health):
+    for module in (
+        landing,
+        web_app,
+        collections,
+        edit,
+        stats,
+        analytics,
+        locate,
+        nearest,
+        maps,
+        health,
+    ):
         app.include_router(module.router)
     app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_size, compresslevel=6)
     app.add_middleware(
@@ -124,6 +139,17 @@ def create_app(
     app.add_middleware(HeadMiddleware)  # outermost: HEAD is a GET whose body is dropped
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _preload_classifier() -> None:
+    """Import the choropleth classifier (mapclassify, seconds to import) in the background, so
+    the first map view a browser asks for (``/app/view``) does not wait for it."""
+    import importlib
+    import threading
+
+    threading.Thread(
+        target=importlib.import_module, args=("mapclassify",), name="preload", daemon=True
+    ).start()
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

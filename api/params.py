@@ -151,7 +151,7 @@ async def platform_query(
         str | None,
         Query(
             max_length=200,
-            description="Substring of the Chinese/English name or host.",
+            description="Substring of the Chinese/English name, host or address.",
             examples=["生物"],
         ),
     ] = None,

@@ -40,7 +40,7 @@ class PlatformFilter:
         Keep platforms established in or before this year (unknown years are kept and
         flagged by the caller), e.g. 2017 for the state of the study.
     q
-        Case-insensitive substring of the Chinese or English name or the host.
+        Case-insensitive substring of the Chinese or English name, the host or the address.
     """
 
     type: tuple[str, ...] = ()
@@ -129,7 +129,7 @@ class PlatformFilter:
         if self.q:
             needle = self.q.lower()
             text = pd.Series("", index=platforms.index)
-            for column in ("name_zh", "name_en", "host_zh", "host_en"):
+            for column in ("name_zh", "name_en", "host_zh", "host_en", "address_zh"):
                 if column in platforms:
                     text = text + "\n" + platforms[column].fillna("").astype(str).str.lower()
             keep &= text.str.contains(needle, regex=False).to_numpy()

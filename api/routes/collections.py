@@ -11,16 +11,20 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import numpy as np
+import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from api import pages
 from api.data import CRS84, Collection, OutputSystem, ServiceData, platform_feature_bytes
 from api.errors import BadParameterError, NotFoundError
+from api.html import FORMAT_HELP, html_link, wants_html
 from api.models import CollectionInfo, Collections, Feature, FeatureCollection
 from api.params import (
     CrsParam,
+    Lang,
     PlatformQuery,
     base_url,
     content_crs,
@@ -32,6 +36,7 @@ from api.params import (
 )
 from api.responses import (
     GEOJSON,
+    HTML,
     JSON,
     SCHEMA_JSON,
     GeoJSONResponse,
@@ -56,10 +61,16 @@ CollectionId = Annotated[
         examples=["platforms"],
     ),
 ]
-JsonFormat = Annotated[Literal["json"] | None, Query(description="Output format (JSON only).")]
+JsonFormat = Annotated[Literal["json", "html"] | None, Query(description=FORMAT_HELP)]
 GeoFormat = Annotated[
-    Literal["json", "geojson"] | None, Query(description="Output format (GeoJSON only).")
+    Literal["json", "geojson", "html"] | None,
+    Query(
+        description="json or geojson (GeoJSON, the default for API clients) or html (the "
+        "default for browsers)."
+    ),
 ]
+#: The HTML alternative of a response, for OpenAPI.
+HTML_CONTENT = {"text/html": {"schema": {"type": "string"}}}
 Bbox = Annotated[
     str | None,
     Query(
@@ -119,14 +130,17 @@ def _max_age(request: Request) -> int:
     "/collections",
     summary="List the collections",
     response_class=JSONResponse,
-    responses={200: {"model": Collections}},
+    responses={200: {"model": Collections, "content": HTML_CONTENT}},
 )
-async def list_collections(request: Request, f: JsonFormat = None) -> Response:
+async def list_collections(request: Request, f: JsonFormat = None, lang: Lang = "zh") -> Response:
     """The platforms and every zone layer, with links to their items."""
     base = base_url(request)
+    if wants_html(request, f):
+        return _page(request, pages.collections_page(request, lang, _data(request)))
     body = {
         "links": [
-            {"href": f"{base}/collections", "rel": "self", "type": JSON, "title": "Collections"}
+            {"href": f"{base}/collections", "rel": "self", "type": JSON, "title": "Collections"},
+            html_link(request, f"{base}/collections?f=html"),
         ],
         "collections": [
             _info(base, c, _data(request)) for c in _data(request).collections.values()
@@ -139,28 +153,27 @@ async def list_collections(request: Request, f: JsonFormat = None) -> Response:
     "/collections/{collectionId}",
     summary="Describe one collection",
     response_class=JSONResponse,
-    responses={200: {"model": CollectionInfo}},
+    responses={200: {"model": CollectionInfo, "content": HTML_CONTENT}},
 )
 async def get_collection(
-    request: Request, collection_id: CollectionId, f: JsonFormat = None
+    request: Request, collection_id: CollectionId, f: JsonFormat = None, lang: Lang = "zh"
 ) -> Response:
     """Title, description, extent, provenance and links of one collection."""
     coll = _collection(request, collection_id)
-    return send(
-        request,
-        Prepared.json(_info(base_url(request), coll, _data(request))),
-        max_age=_max_age(request),
-    )
+    info = _info(base_url(request), coll, _data(request))
+    if wants_html(request, f):
+        return _page(request, pages.collection_page(request, lang, coll, info))
+    return send(request, Prepared.json(info), max_age=_max_age(request))
 
 
 @router.get(
     "/collections/{collectionId}/queryables",
     summary="Properties that can be filtered on (OGC API - Features Part 3)",
     response_class=SchemaJSONResponse,
-    responses={200: {"content": {SCHEMA_JSON: {"schema": {"type": "object"}}}}},
+    responses={200: {"content": {SCHEMA_JSON: {"schema": {"type": "object"}}, **HTML_CONTENT}}},
 )
 async def queryables(
-    request: Request, collection_id: CollectionId, f: JsonFormat = None
+    request: Request, collection_id: CollectionId, f: JsonFormat = None, lang: Lang = "zh"
 ) -> Response:
     """A JSON Schema of the properties a ``filter`` (CQL2) may name: every property of the
     collection's features, by its property name, and ``geometry``."""
@@ -178,6 +191,8 @@ async def queryables(
         "properties": props,
         "additionalProperties": False,
     }
+    if wants_html(request, f, (SCHEMA_JSON, JSON)):
+        return _page(request, pages.schema_page(request, lang, coll, body, "queryables"))
     return send(request, Prepared.json(body, SCHEMA_JSON), max_age=_max_age(request))
 
 
@@ -185,9 +200,11 @@ async def queryables(
     "/collections/{collectionId}/schema",
     summary="The features' schema (OGC API - Features Part 5)",
     response_class=SchemaJSONResponse,
-    responses={200: {"content": {SCHEMA_JSON: {"schema": {"type": "object"}}}}},
+    responses={200: {"content": {SCHEMA_JSON: {"schema": {"type": "object"}}, **HTML_CONTENT}}},
 )
-async def schema(request: Request, collection_id: CollectionId, f: JsonFormat = None) -> Response:
+async def schema(
+    request: Request, collection_id: CollectionId, f: JsonFormat = None, lang: Lang = "zh"
+) -> Response:
     """A JSON Schema (draft 2020-12) of the collection's features: every property with its
     type (integer, number, string, array, date...), the id and the primary geometry."""
     coll = _collection(request, collection_id)
@@ -198,6 +215,8 @@ async def schema(request: Request, collection_id: CollectionId, f: JsonFormat = 
         id_property=coll.id_property,
         geometry=coll.geometry_format,
     )
+    if wants_html(request, f, (SCHEMA_JSON, JSON)):
+        return _page(request, pages.schema_page(request, lang, coll, body, "schema"))
     return send(request, Prepared.json(body, SCHEMA_JSON), max_age=_max_age(request))
 
 
@@ -205,7 +224,7 @@ async def schema(request: Request, collection_id: CollectionId, f: JsonFormat = 
     "/collections/{collectionId}/items",
     summary="Features of a collection (paged, filtered)",
     response_class=GeoJSONResponse,
-    responses={200: {"model": FeatureCollection}},
+    responses={200: {"model": FeatureCollection, "content": HTML_CONTENT}},
 )
 async def items(
     request: Request,
@@ -225,6 +244,7 @@ async def items(
     filter_crs: FilterCrs = None,
     crs: CrsParam = None,
     f: GeoFormat = None,
+    lang: Lang = "zh",
 ) -> Response:
     """A page of features. On ``platforms`` the filters select features; on a zone layer they
     select the platforms counted in each zone's density figures, and ``filter`` selects zones
@@ -234,7 +254,8 @@ async def items(
     settings = request.app.state.settings
     limit = min(limit or settings.default_limit, settings.max_limit)
     box = _wgs84_bbox(parse_bbox(bbox), bbox_crs)
-    system = output_system(crs)
+    html = wants_html(request, f, (GEOJSON, JSON))
+    system = "wgs84" if html else output_system(crs)  # pages draw over WGS84 outlines
     flt = platforms.filter()
     features, extra = _features(data, coll, system, flt, platforms)
     when = parse_datetime(datetime)
@@ -247,6 +268,12 @@ async def items(
         data, coll, flt, box, cql=(filter, filter_lang) if filter else None, when=when
     )
     page = positions[offset : offset + limit]
+    if html:
+        shown = [orjson.loads(features[i]) for i in page]
+        text = pages.items_page(
+            request, lang, data, coll, shown, matched=len(positions), offset=offset, limit=limit
+        )
+        return _page(request, text)
     meta = {
         "numberMatched": len(positions),
         "numberReturned": len(page),
@@ -263,7 +290,7 @@ async def items(
     "/collections/{collectionId}/items/{featureId}",
     summary="One feature",
     response_class=GeoJSONResponse,
-    responses={200: {"model": Feature}},
+    responses={200: {"model": Feature, "content": HTML_CONTENT}},
 )
 async def item(
     request: Request,
@@ -275,6 +302,7 @@ async def item(
     platforms: Annotated[PlatformQuery, Depends(platform_query)],
     crs: CrsParam = None,
     f: GeoFormat = None,
+    lang: Lang = "zh",
 ) -> Response:
     """One platform, or one zone with its density figures.
 
@@ -283,14 +311,19 @@ async def item(
     """
     data = _data(request)
     coll = _collection(request, collection_id)
-    system = output_system(crs)
+    html = wants_html(request, f, (GEOJSON, JSON))
+    system = "wgs84" if html else output_system(crs)
     base = base_url(request)
     links = [
         {"href": self_url(request), "rel": "self", "type": GEOJSON, "title": "This feature"},
         {"href": f"{base}/collections/{coll.id}", "rel": "collection", "type": JSON},
+        html_link(request),
     ]
     if coll.kind == "platforms":
         feature, tag = await _platform_item(data, feature_id, system)
+        if html:  # read from the store: revalidated every time, like the JSON
+            page = pages.item_page(request, lang, data, coll, orjson.loads(feature))
+            return send(request, Prepared.of(page, HTML), max_age=0)
         body = feature[:-1] + b',"links":' + dumps(links) + b"}"
         prepared = Prepared(body, GEOJSON, tag if system == "wgs84" else tag[:-1] + '-gcj02"')
         return send(request, prepared, max_age=0, headers=content_crs(system))
@@ -298,6 +331,10 @@ async def item(
     if pos is None:
         raise NotFoundError(f"no feature {feature_id!r} in collection {coll.id!r}")
     features, _ = _features(data, coll, system, platforms.filter(), platforms)
+    if html:
+        return _page(
+            request, pages.item_page(request, lang, data, coll, orjson.loads(features[pos]))
+        )
     body = features[pos][:-1] + b',"links":' + dumps(links) + b"}"
     return send(
         request, Prepared.of(body, GEOJSON), max_age=_max_age(request), headers=content_crs(system)
@@ -320,6 +357,11 @@ async def _platform_item(
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _page(request: Request, html: str) -> Response:
+    """Send an HTML page with the same ETag and caching rules as the JSON answers."""
+    return send(request, Prepared.of(html, HTML), max_age=_max_age(request))
 
 
 def _features(
@@ -401,6 +443,7 @@ def _page_links(
 ) -> list[dict[str, str]]:
     links = [
         {"href": self_url(request), "rel": "self", "type": GEOJSON, "title": "This page"},
+        html_link(request),
         {
             "href": f"{base_url(request)}/collections/{coll.id}",
             "rel": "collection",
@@ -444,6 +487,7 @@ def _info(base: str, coll: Collection, data: ServiceData) -> dict[str, Any]:
         "storageCrs": CRS84,
         "links": [
             {"href": url, "rel": "self", "type": JSON, "title": "This collection"},
+            {"href": f"{url}?f=html", "rel": "alternate", "type": "text/html", "title": "HTML"},
             {"href": f"{url}/items", "rel": "items", "type": GEOJSON, "title": "Features"},
             {
                 "href": f"{url}/queryables",

@@ -9,10 +9,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
+from api import pages
 from api.data import ServiceData
+from api.html import FORMAT_HELP, html_link, wants_html
 from api.models import Conformance, LandingPage
 from api.params import Lang, base_url
 from api.responses import GEOJSON, HTML, JSON, Prepared, send
+from api.routes.app import app_page
 
 if TYPE_CHECKING:
     from geo.cities import City
@@ -48,6 +51,7 @@ _TEXT = {
     "zh": {
         "title": "{title}地图",
         "intro": "平台分布、按区域的密度统计与地图。坐标为 WGS84;标为暂定的图层是复原,不是官方边界。",
+        "app": "打开规划应用(地图、筛选、密度表、下载)",
         "maps": "交互地图",
         "figures": "按区域统计密度",
         "units": "按{singular}统计密度",
@@ -61,6 +65,7 @@ _TEXT = {
         "title": "{title}",
         "intro": "Where the platforms are, density by zone, and maps. Coordinates are WGS84; "
         "layers marked provisional are reconstructions, not official boundaries.",
+        "app": "Open the planners' app (map, filters, density table, downloads)",
         "maps": "Interactive maps",
         "figures": "Density by zone",
         "units": "Density by {singular}",
@@ -144,6 +149,7 @@ def _html(base: str, lang: str, data: ServiceData) -> str:
 padding:0 1rem;line-height:1.6}}a{{color:#0b5394}}</style></head>
 <body><p style="float:right"><a href="{base}/?f=html&amp;lang={other}">{t["other"]}</a></p>
 <h1>{escape(t["title"])}</h1><p>{escape(t["intro"])}</p>
+<p><a href="{base}/app?lang={lang}">{escape(t["app"])}</a></p>
 <h2>{t["maps"]}</h2><p><a href="{base}/maps">{base}/maps</a></p>
 <h2>{t["figures"]}</h2><ul>{_density_links(base, lang, data)}</ul>
 <h2>{t["collections"]}</h2><ul>{items}</ul>
@@ -165,14 +171,20 @@ async def landing(
     request: Request,
     f: Annotated[
         Literal["json", "html"] | None,
-        Query(description="json (default for clients) or html (default for browsers)."),
+        Query(
+            description="json (default for clients) or html (this page as HTML); a browser "
+            "asking without `f` gets the web app (also at /app)."
+        ),
     ] = None,
     lang: Lang = "zh",
 ) -> Response:
-    """Where everything is: collections, density figures, maps, API docs."""
+    """Where everything is: collections, density figures, maps, API docs (a browser asking
+    without ``f`` gets the web app)."""
     base = base_url(request)
     max_age = request.app.state.settings.cache_max_age
     data: ServiceData = request.app.state.data
+    if f is None and _wants_html(request, f):
+        return app_page(request, lang)  # a browser opening the service: the web app
     if _wants_html(request, f):
         return send(request, Prepared.of(_html(base, lang, data), HTML), max_age=max_age)
     city = data.city
@@ -190,13 +202,25 @@ async def landing(
     "/conformance",
     summary="Conformance classes",
     response_class=JSONResponse,
-    responses={200: {"model": Conformance}},
+    responses={
+        200: {"model": Conformance, "content": {"text/html": {"schema": {"type": "string"}}}}
+    },
 )
 async def conformance(
     request: Request,
-    f: Annotated[Literal["json"] | None, Query(description="Output format (JSON only).")] = None,
+    f: Annotated[Literal["json", "html"] | None, Query(description=FORMAT_HELP)] = None,
+    lang: Lang = "zh",
 ) -> Response:
     """The OGC API - Features conformance classes implemented (Part 1 core, GeoJSON, Part 3
     queryables and CQL2 filters, Part 4 writes, Part 5 schemas)."""
     max_age = request.app.state.settings.cache_max_age
-    return send(request, Prepared.json({"conformsTo": CONFORMANCE}), max_age=max_age)
+    if wants_html(request, f):
+        page = pages.conformance_page(request, lang, CONFORMANCE)
+        return send(request, Prepared.of(page, HTML), max_age=max_age)
+    base = base_url(request)
+    links = [
+        {"href": f"{base}/conformance", "rel": "self", "type": JSON, "title": "Conformance"},
+        html_link(request, f"{base}/conformance?f=html"),
+    ]
+    body = {"conformsTo": CONFORMANCE, "links": links}
+    return send(request, Prepared.json(body), max_age=max_age)

@@ -16,8 +16,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from api import pages
 from api.data import ServiceData
 from api.errors import NotFoundError
+from api.html import FORMAT_HELP, html_link, wants_html
 from api.params import Lang, PlatformQuery, base_url, platform_query
 from api.responses import HTML, Prepared, send
 
@@ -36,6 +38,11 @@ LayerName = Annotated[
     str,
     Query(description="Zone layer of the choropleth (see /collections).", examples=["districts"]),
 ]
+SnapshotMetric = Annotated[
+    Literal["count", "share", "per_km2", "per_100k", "lq_area", "lq_population"],
+    Query(description="Choropleth metric (a /stats/density column)."),
+]
+_SNAPSHOT_MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 GroupBy = Annotated[
     Literal["type", "level", "sub_kind"], Query(description="What colours the points.")
 ]
@@ -54,8 +61,17 @@ async def _cached(request: Request, key: tuple, make: Any) -> Prepared:
     return prepared
 
 
-@router.get("/maps", summary="The maps on offer", response_class=JSONResponse)
-async def maps_index(request: Request) -> Response:
+@router.get(
+    "/maps",
+    summary="The maps on offer",
+    response_class=JSONResponse,
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+async def maps_index(
+    request: Request,
+    f: Annotated[Literal["json", "html"] | None, Query(description=FORMAT_HELP)] = None,
+    lang: Lang = "zh",
+) -> Response:
     """Links to the interactive maps, the city's figures and the static snapshots."""
     base = base_url(request)
     figures = _data(request).city.figures
@@ -72,6 +88,10 @@ async def maps_index(request: Request) -> Response:
         {"href": f"{base}/maps/snapshot.svg", "rel": "item", "type": "image/svg+xml",
          "title": "Static snapshot (SVG)"},
     ]  # fmt: skip
+    if wants_html(request, f):
+        page = pages.maps_page(request, lang, links)
+        return send(request, Prepared.of(page, HTML), max_age=_max_age(request))
+    links.append(html_link(request, f"{base}/maps?f=html"))
     return send(request, Prepared.json({"links": links}), max_age=_max_age(request))
 
 
@@ -157,19 +177,27 @@ async def asset(request: Request, path: str) -> Response:
 
 @router.get(
     "/maps/snapshot.{fmt}",
-    summary="Static snapshot (PNG or SVG)",
+    summary="Static snapshot (PNG, SVG or PDF)",
     response_class=Response,
     responses={200: {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}},
-                                 "image/svg+xml": {"schema": {"type": "string"}}}}},
+                                 "image/svg+xml": {"schema": {"type": "string"}},
+                                 "application/pdf": {"schema": {"type": "string",
+                                                                "format": "binary"}}}}},
 )  # fmt: skip
 async def snapshot(
     request: Request,
     *,
-    fmt: Annotated[Literal["png", "svg"], Path(description="png or svg.")],
+    fmt: Annotated[Literal["png", "svg", "pdf"], Path(description="png, svg or pdf.")],
     platforms: Annotated[PlatformQuery, Depends(platform_query)],
     layer: LayerName = "districts",
-    metric: Metric = "count",
+    metric: SnapshotMetric = "count",
     lang: Lang = "zh",
+    title: Annotated[
+        str | None, Query(max_length=200, description="Title instead of the default one.")
+    ] = None,
+    download: Annotated[
+        bool, Query(description="Send as an attachment (a file to save) rather than inline.")
+    ] = False,
     page: Annotated[
         Literal["a4-landscape", "a4-portrait", "slide-16x9"], Query(description="Page layout.")
     ] = "a4-landscape",
@@ -181,16 +209,19 @@ async def snapshot(
     data = _data(request)
     flt = platforms.filter()
     subset = _subset(data, platforms)
-    media = "image/png" if fmt == "png" else "image/svg+xml"
+    media = _SNAPSHOT_MEDIA[fmt]
 
     def make() -> Prepared:
         body = snap.render_snapshot(subset, data.layers, city=data.city, layer=layer,
                                     metric=metric, filter=flt, lang=lang, page=page, dpi=dpi,
-                                    fmt=fmt)  # fmt: skip
+                                    fmt=fmt, title=title or None)  # fmt: skip
         return Prepared.of(body, media)
 
-    key = ("snapshot", fmt, flt, platforms.zones, layer, metric, lang, page, dpi)
-    return send(request, await _cached(request, key, make), max_age=_max_age(request))
+    key = ("snapshot", fmt, flt, platforms.zones, layer, metric, lang, page, dpi, title)
+    disposition = "attachment" if download else "inline"
+    headers = {"Content-Disposition": f'{disposition}; filename="biomap_{layer}_{metric}.{fmt}"'}
+    prepared = await _cached(request, key, make)
+    return send(request, prepared, max_age=_max_age(request), headers=headers)
 
 
 def _subset(data: ServiceData, query: PlatformQuery) -> Any:

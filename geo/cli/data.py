@@ -86,6 +86,8 @@ def geocode(
 ) -> None:
     """Geocode the city's addresses offline (gazetteer), printing WGS84 points with provenance.
 
+    A region (--city prd) is geocoded over all its cities; every result names its unit and city.
+
     Exit code 1 when any address could not be resolved.
     """
     items = list(addresses or []) + (_address_lines(file) if file else [])

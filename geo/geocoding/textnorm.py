@@ -95,7 +95,7 @@ class TextNormalizer:
         while changed:
             changed = False
             for prefix in self.prefixes:
-                if out.startswith(prefix) and not _keeps_prefix(out, prefix):
+                if out.startswith(prefix) and not keeps_prefix(out, prefix):
                     out = out[len(prefix) :]
                     changed = True
         return out.lower()
@@ -125,7 +125,7 @@ class TextNormalizer:
         return None
 
 
-def _keeps_prefix(text: str, prefix: str) -> bool:
+def keeps_prefix(text: str, prefix: str) -> bool:
     """A bare name (``广州``, no suffix) is part of a name unless followed by 市/省 or nothing."""
     if prefix.endswith(_SUFFIXES):
         return False

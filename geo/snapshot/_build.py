@@ -32,8 +32,8 @@ from geo.snapshot._layout import Page, add_notes, add_source, add_titles, panel,
 from geo.snapshot._text import (
     count_approximate,
     data_date,
-    describe_filter,
     display_width,
+    page_heading,
     source_line,
     tr,
     wrap_text,
@@ -491,24 +491,12 @@ def _page_texts(
 ) -> tuple[Text, Text, Text]:
     lang = opt.lang
     shown = len(data.points)
-    layer_title = data.layer.title_zh if lang == "zh" else data.layer.title_en
-    subject = opt.city.title(lang)
-    metric = metric_label(opt.metric, lang)
-    heading = opt.title or tr(
-        lang,
-        f"{subject}分布：{layer_title}{metric}",
-        f"{subject}: {metric} by {layer_title.lower()}",
-    )
-    date = data_date(platforms) or tr(lang, "未知", "unknown")
-    parts = [
-        tr(lang, f"数据日期 {date}", f"Data as of {date}"),
-        tr(lang, f"图中平台 {shown} 个", f"{shown} platforms shown"),
-    ]
-    desc = describe_filter(opt.filter, lang, city=opt.city)
-    if desc:
-        parts.append(tr(lang, f"筛选：{desc}", f"Filter: {desc}"))
+    heading, sub = page_heading(
+        opt.city, data.layer, opt.metric, opt.filter, lang=lang, shown=shown,
+        date=data_date(platforms), title=opt.title, layers=layers,
+    )  # fmt: skip
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    title, subtitle = add_titles(fig, opt.page, heading, " · ".join(parts), renderer)
+    title, subtitle = add_titles(fig, opt.page, heading, sub, renderer)
     provisional = next(
         (layers[n] for n in (opt.layer, opt.overlay) if n and layers[n].provisional), None
     )

@@ -106,12 +106,18 @@ def add_titles(
     top = 1 - 0.32 / page.height_in
     left = 0.35 / page.width_in
     width_px = (page.width_in - 0.7) * fig.dpi
-    t = fig.text(left, top, title, fontsize=page.title_size, fontweight="bold", va="top")
+    # parse_math off: a title or filter text with "$" (a user's title, a search) stays text
+    t = fig.text(
+        left, top, title, fontsize=page.title_size, fontweight="bold", va="top", parse_math=False
+    )
     t.set_gid("title")
     _fit_width(t, renderer, width_px, page.title_size * 0.75)
     title_h = t.get_window_extent(renderer).height / fig.dpi
     sub_y = top - (title_h + 0.12) / page.height_in
-    s = fig.text(left, sub_y, subtitle, fontsize=page.text_size + 1.5, color="#444444", va="top")
+    s = fig.text(
+        left, sub_y, subtitle, fontsize=page.text_size + 1.5, color="#444444", va="top",
+        parse_math=False,
+    )  # fmt: skip
     s.set_gid("subtitle")
     _fit_width(s, renderer, width_px, page.text_size)
     return t, s

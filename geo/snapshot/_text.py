@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import pandas as pd
 
-from geo.filters import PlatformFilter
-from geo.vocab import label, term, tr, unit_fields
+from geo.captions import data_date, describe_filter, page_heading
+from geo.vocab import tr
 
 if TYPE_CHECKING:
     from geo.cities import City
@@ -20,6 +19,7 @@ __all__ = [
     "data_date",
     "describe_filter",
     "display_width",
+    "page_heading",
     "source_line",
     "tr",
     "wrap_items",
@@ -28,53 +28,6 @@ __all__ = [
 
 #: Coordinate precisions that are not a point on the building: counted as approximate.
 APPROXIMATE_PRECISIONS = frozenset({"campus", "landmark", "road", "street", "town", "district"})
-
-#: filter attribute -> taxonomy vocabulary (its label comes from :mod:`geo.vocab`).
-_FILTER_VOCAB = {
-    "type": "type",
-    "sub_kind": "sub_kind",
-    "field": "fields",
-    "level": "level",
-    "stage": "chain_stages",
-    "supporting_unit": "supporting_unit",
-}
-_FILTER_LABEL = {"field": "filter_field"}
-
-
-def describe_filter(flt: PlatformFilter, lang: str, *, city: City) -> str:
-    """A short human description of a filter, e.g. ``类型: 基础条件服务平台``; ``""`` if empty."""
-    sep = "、" if lang == "zh" else ", "
-    parts = []
-    for attr, vocab in _FILTER_VOCAB.items():
-        codes = getattr(flt, attr)
-        if codes:
-            names = sep.join(term(vocab, c, lang) for c in codes)
-            parts.append(f"{label(_FILTER_LABEL.get(attr, 'filter_' + attr), lang)}: {names}")
-    units = unit_fields(city, lang)
-    for attr in ("district", "managing"):
-        codes = getattr(flt, attr)
-        if codes:
-            names = sep.join(city.unit_name(c, lang) or str(c) for c in codes)
-            parts.append(f"{label('filter_' + attr, lang, **units)}: {names}")
-    if flt.established_max is not None:
-        parts.append(
-            tr(
-                lang,
-                f"成立于 {flt.established_max} 年及以前",
-                f"established by {flt.established_max}",
-            )
-        )
-    if flt.q:
-        parts.append(tr(lang, f"名称含“{flt.q}”", f'name contains "{flt.q}"'))
-    return tr(lang, "；", "; ").join(parts)
-
-
-def data_date(platforms: gpd.GeoDataFrame) -> str | None:
-    """The newest ``source_date`` in the registry (the data's date), or ``None``."""
-    if "source_date" not in platforms or not len(platforms):
-        return None
-    dates = platforms["source_date"].dropna().astype(str)
-    return max(dates) if len(dates) else None
 
 
 def count_approximate(platforms: pd.DataFrame) -> int:

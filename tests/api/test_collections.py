@@ -148,7 +148,7 @@ def test_one_item_and_unknown_item(client, registry):
     body = r.json()
     assert body["id"] == fid
     assert body["properties"]["name_zh"] == registry["name_zh"].iloc[-1]
-    assert {link["rel"] for link in body["links"]} == {"self", "collection"}
+    assert {link["rel"] for link in body["links"]} == {"self", "collection", "alternate"}
     assert client.get("/collections/platforms/items/no-such-platform").status_code == 404
     assert client.get("/collections/nowhere/items").status_code == 404
 
@@ -303,3 +303,14 @@ def test_datetime_on_a_zone_layer_uses_its_date_and_the_extent_says_so(client, s
 def test_bad_datetime_is_400(client, value):
     r = client.get("/collections/platforms/items", params={"datetime": value})
     assert_problem(r, 400, "datetime")
+
+
+def test_q_searches_the_address_too(client, registry):
+    """A road that appears only in addresses finds the platforms on it (names, hosts: none)."""
+    road = "大学城"
+    text = registry[["name_zh", "name_en", "host_zh", "host_en"]].fillna("").astype(str)
+    by_address = registry.loc[registry["address_zh"].fillna("").str.contains(road), "id"]
+    by_name = registry.loc[text.apply(lambda row: road in " ".join(row), axis=1), "id"]
+    assert len(by_address) > len(by_name)  # the address adds platforms the names do not name
+    body = client.get("/collections/platforms/items", params={"q": road, "limit": 1000}).json()
+    assert sorted(f["id"] for f in body["features"]) == sorted(set(by_address) | set(by_name))

@@ -19,7 +19,7 @@ def test_landing_json_links_everything(client):
     ("query", "headers", "marker"),
     [
         ("?f=html", {}, "行政区"),
-        ("", {"Accept": "text/html,application/xhtml+xml"}, "广州市生物医药"),
+        ("?f=html", {"Accept": "text/html,application/xhtml+xml"}, "广州市生物医药"),
         ("?f=html&lang=en", {}, "Density by district"),
     ],
 )
@@ -36,6 +36,7 @@ def test_landing_html_for_people(client, shipped_layers, query, headers, marker)
         "/stats/density?layer=districts",
         "/collections/platforms/items",
         "/docs",
+        "/app?lang=",
     ):
         assert target in html
 

@@ -2,7 +2,6 @@
 
 import json
 
-import pandas as pd
 import pytest
 import shapely
 
@@ -73,11 +72,13 @@ def test_area_column_is_computed_not_copied(districts, EQUAL_AREA_CRS):  # noqa:
 
 def test_statuses_carry_over_from_the_facts(districts):
     row = districts.set_index("adcode")
-    assert row.loc["440103", "area_official_status"] == "unverified"
+    assert row.loc["440103", "area_official_status"] == "sourced_weak"  # a copy of Liwan's site
     assert row.loc["440115", "area_official_status"] == "unverified"
-    for code in ("440103", "440117"):  # Liwan and Conghua: population not found
-        assert pd.isna(row.loc[code, "population_2020"])
-        assert row.loc[code, "population_status"] == "not_found"
+    # Liwan (a Chinese Wikipedia copy and a secondary page) and Conghua (English Wikipedia)
+    assert row.loc["440103", "population_2020"] == 1238305
+    assert row.loc["440103", "population_status"] == "sourced_weak"
+    assert row.loc["440117", "population_2020"] == 717684
+    assert row.loc["440117", "population_status"] == "sourced"
     assert row.loc["440111", "population_2020"] == 3742991
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -137,7 +138,11 @@ def test_legend_shows_the_breaks(default_map, registry, layers, city):
 
 
 def test_per_100k_marks_missing_population_as_no_data(registry, layers, city):
-    m = maps.build_map(registry, layers, city=city, metric="per_100k", lang="en")
+    # every shipped district has a 2020 figure now; blank Liwan's to see how a gap is drawn
+    zones = layers["districts"].zones.copy()
+    zones.loc[zones["zone_id"] == "440103", "population_2020"] = np.nan
+    gappy = {**layers, "districts": dataclasses.replace(layers["districts"], zones=zones)}
+    m = maps.build_map(registry, gappy, city=city, metric="per_100k", lang="en")
     feats = geojsons(m)[0].data["features"]
     tips = {f["properties"]["zone_id"]: f["properties"]["_tip"] for f in feats}
     assert "no data" in tips["440103"]
@@ -147,6 +152,15 @@ def test_per_100k_marks_missing_population_as_no_data(registry, layers, city):
     assert "no data" in legend["html"]
     note = next(p for p in setup_of(m).config["panels"] if p["className"] == "biomap-note")
     assert "Liwan" in note["html"]
+
+
+def test_per_100k_of_the_shipped_districts_has_no_gap(registry, layers, city):
+    m = maps.build_map(registry, layers, city=city, metric="per_100k", lang="en")
+    tips = [f["properties"]["_tip"] for f in geojsons(m)[0].data["features"]]
+    assert len(tips) == 11
+    assert not any("no data" in t for t in tips)
+    note = next(p for p in setup_of(m).config["panels"] if p["className"] == "biomap-note")
+    assert "no figure for" not in note["html"]
 
 
 def test_amap_shifts_every_drawn_coordinate(registry, layers, city):

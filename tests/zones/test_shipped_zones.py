@@ -2,13 +2,18 @@
 built in metres to its published area, and the density counts per zone on the shipped registry."""
 
 import csv
+import re
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
+from fastapi.testclient import TestClient
 
+from api.app import create_app
+from api.settings import Settings
 from geo.stats.density import density_table
 from geo.store import load_registry
 from geo.zones.assign import assign_platforms
@@ -120,8 +125,9 @@ def test_shipped_geojson_is_what_the_script_builds(tmp_path, monkeypatch):
 def test_zones363_density_on_the_shipped_registry(shipped_layers, city, assigned):
     """Counts per 363 zone: drawn zones get their platforms, the rest are documented gaps.
 
-    Expected today (registry of 2026-12): Science City 17, Bio-Island 9, Baiyun base 1; the nine
-    others have no geometry and a note listing the searches (see data/boundaries/README.md).
+    Expected today (registry of 2026-12, 161 platforms): Science City 18, Bio-Island 14, Baiyun
+    base 1; the nine others have no geometry and a note listing the searches (see
+    data/boundaries/README.md).
     """
     layer = shipped_layers["zones363"]
     res = density_table(assigned, layer, city=city)
@@ -145,3 +151,95 @@ def test_density_areas_are_measured_in_metres(shipped_layers, city, assigned, na
     got = res.loc[layer.zones["zone_id"], "area_km2"].to_numpy(dtype=float)
     located = ~np.isnan(got)
     assert np.allclose(got[located], expected[located], rtol=1e-3)
+
+
+def _drawn(layer):
+    zones = layer.zones
+    return zones[zones.geometry.notna() & ~zones.geometry.is_empty]
+
+
+@pytest.mark.parametrize("name", ZONE_LAYERS)
+def test_drawn_zones_lie_in_their_district(shipped_layers, city, name):
+    """A zone that names a district lies in it, or in an area that district manages (Huangpu's
+    value park takes in Bio-Island, administratively Haizhu), up to the 1e-7° storage grid."""
+    units = dict(zip(city.units["adcode"], city.units.geometry, strict=True))
+    for code, area in zip(
+        city.management["managing_adcode"], city.management.geometry, strict=True
+    ):
+        units[code] = units[code].union(area)
+    drawn = _drawn(shipped_layers[name])
+    rows = zip(drawn["zone_id"], drawn["district_adcode"], drawn.geometry, strict=True)
+    for zid, code, geom in rows:
+        if code is None or pd.isna(code):
+            continue
+        assert units[code].buffer(1e-6).covers(geom), (zid, code)
+
+
+#: Published area and the area left inside the district after clipping (km², as documented in
+#: data/boundaries/README.md): the clip only removes the part of the disc across the border.
+DRAWN_363 = {
+    "core-science-city": (37.47, 32.3),
+    "core-bio-island": (1.83, 1.66),
+    "park-baiyun-health": (10.2, 10.16),
+}
+
+
+def test_zones363_drawn_areas_match_the_published_figures(shipped_layers, city):
+    drawn = _drawn(shipped_layers["zones363"]).set_index("zone_id")
+    assert set(drawn.index) == set(DRAWN_363)
+    measured = drawn.geometry.set_crs("EPSG:4326", allow_override=True)
+    measured = measured.to_crs(city.equal_area_crs).area / 1e6
+    for zid, (published, documented) in DRAWN_363.items():
+        assert drawn.at[zid, "area_stated_km2"] == pytest.approx(published)
+        assert str(published) in drawn.at[zid, "area_source"]
+        assert measured[zid] <= published * (1 + 1e-6), zid  # clipping never adds area
+        assert measured[zid] == pytest.approx(documented, abs=0.01), zid
+        assert drawn.at[zid, "geometry_quality"] == "circle_of_published_area"
+        for col in ("geometry_basis", "anchor_source", "coord_crs_in", "coord_precision"):
+            assert isinstance(drawn.at[zid, col], str), (zid, col)
+            assert drawn.at[zid, col], (zid, col)
+
+
+def test_zones363_undrawn_notes_list_queries_and_pages(shipped_layers):
+    """Every zone without a geometry says what was searched, where, and that nothing was found."""
+    zones = shipped_layers["zones363"].zones
+    undrawn = zones[zones["geometry_quality"] == "none"]
+    assert len(undrawn) == 12 - len(DRAWN_363)
+    for zid, note in zip(undrawn["zone_id"], undrawn["note"], strict=True):
+        assert re.search(r"[Qq]ueries|[Qq]uery", note), zid
+        assert "Pages" in note or "pages" in note or "page" in note, zid
+        assert "Second search (2026-12-04" in note, zid
+        assert note.rstrip().endswith("No geometry."), zid
+        assert re.search(r"[\u4e00-\u9fff]", note), zid  # the Chinese queries themselves
+
+
+def _inside_counts(registry, layer) -> dict[str, int]:
+    """Platforms per zone by plain point-in-polygon (shapely), independent of the grid index."""
+    counts = {}
+    for zid, geom in zip(layer.zones["zone_id"], layer.zones.geometry, strict=True):
+        if geom is None or geom.is_empty:
+            counts[zid] = 0
+            continue
+        counts[zid] = int(shapely.covers(geom, registry.geometry.values).sum())
+    return counts
+
+
+def test_stats_density_counts_the_platforms_in_each_363_zone(shipped_layers):
+    """/stats/density?layer=zones363 on the shipped registry: every drawn zone has platforms,
+    the counts agree with a plain point-in-polygon test, and the other zones are documented."""
+    with TestClient(create_app(Settings())) as client:
+        body = client.get("/stats/density", params={"layer": "zones363"}).json()
+    zones = {z["zone_id"]: z for z in body["zones"]}
+    assert len(zones) == 12
+    expected = _inside_counts(load_registry(), shipped_layers["zones363"])
+    assert {zid: z["count"] for zid, z in zones.items()} == expected
+    with_platforms = {zid for zid, z in zones.items() if z["count"] > 0}
+    assert with_platforms == set(DRAWN_363)
+    layer = shipped_layers["zones363"].zones
+    noted = layer.loc[layer["geometry_quality"].eq("none") & layer["note"].str.len().gt(200)]
+    documented = set(noted["zone_id"])
+    assert documented == set(zones) - set(DRAWN_363)
+    for zid in documented:  # not drawn, so not counted and given no area
+        assert zones[zid]["area_km2"] is None
+        assert "no geometry" in zones[zid]["note"]
+    assert len(with_platforms | documented) >= 10
