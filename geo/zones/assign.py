@@ -23,6 +23,7 @@ from geo.zones.layers import ZoneLayer
 
 if TYPE_CHECKING:
     from geo.cities.city import City
+    from geo.store.schema import PlatformRecord
 
 
 def assign_points(
@@ -164,6 +165,34 @@ def assign_platforms(
     if "address_zh" in out:
         report.conflicts = _conflicts(out, ids, city)
     return out, report
+
+
+def assign_record(
+    record: PlatformRecord, city: City, layers: Mapping[str, ZoneLayer] | None = None
+) -> PlatformRecord:
+    """:func:`assign_platforms` for one record, without a frame (an edit, a snapshot update).
+
+    Sets the same fields to the same values as :func:`assign_platforms` on a one-row frame
+    (``district_adcode``, ``managing_adcode``, ``zones``: the record's own, then every layer's
+    but the districts'), looking the point up in each layer's grid index directly.
+
+    Returns
+    -------
+    PlatformRecord
+        A new, validated record (``record`` is not changed).
+    """
+    layers = dict(layers or city.zone_layers())
+    lon = np.array([record.lon], dtype=np.float64)
+    lat = np.array([record.lat], dtype=np.float64)
+    found: dict[str, str | None] = {}
+    for name, layer in layers.items():
+        pos = int(layer.index.lookup(lon, lat)[0])
+        found[name] = None if pos < 0 else layer.zones["zone_id"].to_numpy(dtype=object)[pos]
+    district = found.pop("districts", None)
+    managing = city.managing_adcode(record.lon, record.lat, district)
+    data = record.model_dump()
+    data.update(district_adcode=district, managing_adcode=managing, zones={**record.zones, **found})
+    return type(record).model_validate(data)
 
 
 def _conflicts(out: gpd.GeoDataFrame, ids: pd.Series, city: City) -> list[dict[str, str | None]]:
