@@ -42,6 +42,7 @@ from geo.errors import (
 from geo.filters import FilterError
 from geo.geocoding.providers import ProviderError
 from geo.stats import ChainOptionError, DistrictBasisError, StatisticOptionError
+from geo.stats.cities import NotARegionError
 from geo.stats.clustering import WorkLimitError
 
 log = logging.getLogger("biomap.api")
@@ -123,6 +124,7 @@ ERROR_TABLE: dict[type[BaseException], tuple[int, str, bool]] = {
     FilterError: (400, "Invalid filter", True),
     ChainOptionError: (400, "Invalid chain option", True),
     DistrictBasisError: (400, "Invalid district basis", True),
+    NotARegionError: (400, "Not a region", True),
     WorkLimitError: (400, "Beyond the server's work bounds", True),
     StatisticOptionError: (400, "Invalid statistic", True),
     InsufficientDataError: (422, "Too few points", True),
