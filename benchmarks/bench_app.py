@@ -49,6 +49,7 @@ WEIGHT = """() => { const e = [performance.getEntriesByType('navigation')[0],
           decoded: e.reduce((s, x) => s + x.decodedBodySize, 0), requests: e.length}; }"""
 CHANGE = """async (value) => { const before = Number(document.body.dataset.drawn);
   const f = () => new Promise(r => requestAnimationFrame(r));
+  const d0 = biomapApp.timings.density || 0;
   const t0 = performance.now(); const s = document.getElementById('bm-f-type');
   s.value = value; s.dispatchEvent(new Event('change'));
   while (Number(document.body.dataset.drawn) === before) await new Promise(r => setTimeout(r, 2));
@@ -57,6 +58,7 @@ CHANGE = """async (value) => { const before = Number(document.body.dataset.drawn
     await new Promise(r => setTimeout(r, 2));
   return {ms: ms, drawn_ms: drawn - t0, view_ms: performance.now() - t0,
           points_ms: biomapApp.pointsDrawnAt - t0, n: biomapApp.selection.length,
+          density_ms: biomapApp.timings.density - d0,
           markers: biomapApp.drawnMarkers}; }"""
 TYPES = ["basic_condition", "public_technology", "transformation_cluster", ""]
 
@@ -207,7 +209,8 @@ def report(r: dict) -> None:
     for c in r["changes"]:
         print(
             f"    -> {c['n']:,} selected, {c['markers']:,} drawn: points {c['points_ms']:.0f} ms,"
-            f" all {c['ms']:.0f} ms, title {c['view_ms']:.0f} ms"
+            f" all {c['ms']:.0f} ms (density and classes {c['density_ms']:.1f} ms),"
+            f" title {c['view_ms']:.0f} ms"
         )
     assert r["cold"]["markers"] == r["cold"]["n"], "the first view must account for every point"
 
