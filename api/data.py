@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,6 +22,7 @@ import pandas as pd
 import shapely
 
 from api.responses import LruCache, dumps
+from api.rows import feature_bytes, flat_row, merge_order, new_columns, replace_rows
 from api.schemas import Properties, frame_property_schemas, geometry_format, integer_properties
 from api.settings import Settings
 from geo._io import frame_records
@@ -31,16 +34,18 @@ from geo.geocoding import Geocoder
 from geo.nearest import NearestIndex
 from geo.stats.clustering import study_window
 from geo.stats.density import DensityResult, density_table
-from geo.store import etag, open_store, records_to_frame
+from geo.store import PlatformRecord, etag, open_store, records_to_frame
 from geo.store.schema import record_property_schemas
 from geo.zones import ZoneLayer, get_layer
-from geo.zones.assign import assign_platforms
+from geo.zones.assign import assign_platforms, assign_record
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 #: Coordinate systems features can be served in: WGS84 (CRS84, the default) or GCJ-02 (opt-in).
 OutputSystem = Literal["wgs84", "gcj02"]
 DistrictBasis = Literal["administrative", "managing"]
 _PRECISION = 1e-7  # degrees (about 1 cm): output coordinates are rounded to this grid
+#: A frame to build later: the frame it derives from and the rows changed since (None: gone).
+_FrameSource = tuple[gpd.GeoDataFrame, dict[str, PlatformRecord | None]]
 
 
 @dataclass
@@ -148,10 +153,14 @@ class ServiceData:
         else:
             raw, self.etags = platforms, {}
         assigned, self.assignment = assign_platforms(raw, self.city, self.layers)
-        self.platforms = assigned.reset_index(drop=True)
-        self.lon = self.platforms.geometry.x.to_numpy(dtype=np.float64)
-        self.lat = self.platforms.geometry.y.to_numpy(dtype=np.float64)
-        self.nearest = NearestIndex(self.lon, self.lat, metric_crs=self.city.metric_crs)
+        self._platforms: gpd.GeoDataFrame | None = assigned.reset_index(drop=True)
+        self._frame_source: _FrameSource | None = None
+        self._lazy_lock = threading.Lock()
+        self._nearest: NearestIndex | None = None
+        #: The frame's columns (the feature properties, in order, but geometry, lon and lat).
+        self.columns = [str(c) for c in self._platforms.columns]
+        self.lon = self._platforms.geometry.x.to_numpy(dtype=np.float64)
+        self.lat = self._platforms.geometry.y.to_numpy(dtype=np.float64)
         self.collections = {"platforms": self._platform_collection()}
         for name, layer in self.layers.items():
             self.collections[name] = self._zone_collection(layer)
@@ -160,17 +169,115 @@ class ServiceData:
         self.platform_features("wgs84")  # serialise every feature once, before the first request
         self.loaded_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
+    @property
+    def platforms(self) -> gpd.GeoDataFrame:
+        """The assigned registry, one row per platform in the collection's order.
+
+        After :meth:`apply` it is built on first use from the previous snapshot's frame and
+        the changed rows, then kept.
+        """
+        frame = self._platforms
+        if frame is not None:
+            return frame
+        with self._lazy_lock:
+            if self._platforms is None:
+                assert self._frame_source is not None
+                base, changed = self._frame_source
+                ids = self.collections["platforms"].ids
+                self._platforms = replace_rows(base, changed, ids, self.columns)
+                self._frame_source = None
+            return self._platforms
+
+    @property
+    def nearest(self) -> NearestIndex:
+        """The nearest-platform index (built on first use)."""
+        index = self._nearest
+        if index is None:
+            with self._lazy_lock:
+                if self._nearest is None:
+                    metric = self.city.metric_crs
+                    self._nearest = NearestIndex(self.lon, self.lat, metric_crs=metric)
+                index = self._nearest
+        return index
+
+    # -- incremental updates ------------------------------------------------------------------
+
+    def apply(self, changed: Mapping[str, PlatformRecord | None], version: str) -> ServiceData:
+        """A new snapshot: this one with the records ``changed`` (id -> the stored record, or
+        ``None`` for a deleted one) replaced, inserted or removed, at store version ``version``.
+
+        Only the changed records are assigned (:func:`geo.zones.assign.assign_record`) and
+        serialised; the other rows' feature bytes, the zone layers and the city are shared with
+        this snapshot, which stays valid for the requests still reading it. The frame and the
+        nearest index are rebuilt when first asked for; filter masks and density figures start
+        afresh (computed on first use, then cached). The result equals a snapshot rebuilt from
+        the store at ``version`` (tests check it).
+        """
+        upserts = {
+            rid: assign_record(rec, self.city, self.layers)
+            for rid, rec in changed.items()
+            if rec is not None
+        }
+        rows = {rid: flat_row(rec) for rid, rec in upserts.items()}
+        old = self.collections["platforms"]
+        ids = merge_order(old.ids, changed.keys(), rows.keys())
+        new = object.__new__(ServiceData)
+        new.__dict__.update(self.__dict__)
+        new.version = version
+        new._lazy_lock = threading.Lock()
+        new._nearest = None
+        new.columns = new_columns(self.columns, rows.values())
+        if self._platforms is not None:
+            new._frame_source = (self._platforms, {rid: upserts.get(rid) for rid in changed})
+        else:  # the frame was never needed since an older snapshot: build from that one
+            assert self._frame_source is not None
+            base, pending = self._frame_source
+            new._frame_source = (base, {**pending, **{rid: upserts.get(rid) for rid in changed}})
+        new._platforms = None
+        source = np.array([old.position.get(fid, -1) for fid in ids], dtype=np.int64)
+        new.lon, new.lat = self.lon[source], self.lat[source]  # fresh rows are set below
+        for k, fid in enumerate(ids):
+            if fid in rows:
+                new.lon[k], new.lat[k] = rows[fid]["lon"], rows[fid]["lat"]
+        geometry = gpd.GeoSeries(shapely.points(new.lon, new.lat), crs=old.geometry.crs)
+        same = new.columns == self.columns
+        props = old.properties if same else platform_properties(new.platforms)
+        new.collections = {
+            **self.collections,
+            "platforms": new._platform_collection(ids=ids, geometry=geometry, properties=props),
+        }
+        integers = [name for name in _record_integers() if name in new.columns]
+        new._platform_features = {}
+        for system, features in self._platform_features.items():
+            fresh = feature_bytes(list(rows.values()), new.columns, system, integers)
+            made = dict(zip(rows, fresh, strict=True))
+            new._platform_features[system] = [
+                made[fid] if fid in made else features[old.position[fid]] for fid in ids
+            ]
+        new.etags = {k: v for k, v in self.etags.items() if k not in changed}
+        new.etags.update({rid: etag(rec) for rid, rec in changed.items() if rec is not None})
+        new.cache = LruCache(self.settings.cache_entries, max_bytes=self.settings.cache_bytes)
+        new.loaded_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        return new
+
     # -- collections ------------------------------------------------------------------------
 
-    def _platform_collection(self) -> Collection:
+    def _platform_collection(
+        self,
+        *,
+        ids: list[str] | None = None,
+        geometry: gpd.GeoSeries | None = None,
+        properties: Properties | None = None,
+    ) -> Collection:
+        """The platforms collection (from :attr:`platforms` where not given)."""
         return Collection(
             id="platforms",
             kind="platforms",
             title_zh="生物医药科技创新服务平台",
             title_en="Biomedical innovation service platforms",
-            ids=self.platforms["id"].astype(str).tolist(),
-            geometry=self.platforms.geometry,
-            properties=platform_properties(self.platforms),
+            ids=self.platforms["id"].astype(str).tolist() if ids is None else ids,
+            geometry=self.platforms.geometry if geometry is None else geometry,
+            properties=platform_properties(self.platforms) if properties is None else properties,
             temporal="established",
             provenance={
                 "source": "biomap registry; each record carries its source, date, verification "

@@ -36,7 +36,6 @@ from geo import DATA_DIR
 from geo.cities import open_city
 from geo.geocoding.geocoder import Geocoder
 from geo.geocoding.region import member_cities
-from tests.geocoding.region_stand_in import prd_region
 
 FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 
@@ -117,7 +116,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     t = time.perf_counter()
-    region = prd_region()
+    region = open_city("prd")
     prd = Geocoder(region)
     start_prd = time.perf_counter() - t
     t = time.perf_counter()

@@ -28,10 +28,11 @@ last acknowledged patch. Every server's snapshot (``/healthz`` platforms) must t
 the stored count.
 
 ``--profile N`` (default 60; 0 skips) then posts N platforms in-process (FastAPI TestClient, no
-HTTP server) on each store under cProfile, and prints where a write's time goes: the share of
-the route's work under the writers' lock (``api.routes.edit._write``, its steps), the token check, and the
-snapshot reload the write triggers (``LiveRegistry.refresh``, a background thread), with the
-top functions by own time. Nothing in the library is changed; the profiler wraps functions in
+HTTP server) on each store under cProfile, and prints where a write's time goes: the route's
+work (``api.routes.edit._write``: prepare without a lock, then the locked ``store.write``; its
+steps), the token check, and the snapshot update the write triggers (``LiveRegistry.refresh``,
+a background thread: the changed rows, or a full reload after a gap), with the top functions by
+own time. Nothing in the library is changed; the profiler wraps functions in
 this process only.
 
 PostgreSQL runs as a throwaway cluster on a unix socket (tests/pg.py; under root its commands
@@ -530,13 +531,14 @@ def report(rows: list[dict]) -> None:
 
 #: (file suffix, function) -> label: the steps of a write reported per write.
 STEPS = {
-    ("api/routes/edit.py", "_others"): "store.load() of every record (route)",
     ("geo/store/schema.py", "validate_records"): "  validate_records (pydantic, every record)",
     ("geo/store/postgis.py", "read_raw"): "  read_raw (SELECT every record)",
     ("geo/store/file.py", "read_raw"): "  read_raw (parse the GeoJSON file)",
     ("geo/ingest/edit.py", "prepare_record"): "prepare_record (checks, geocode, zones)",
     ("geo/geocoding/geocoder.py", "geocode"): "  geocode",
-    ("geo/ingest/edit.py", "_check_duplicates"): "  duplicate check over every record",
+    ("geo/ingest/edit.py", "check_duplicates"): "  duplicate check (the same-name records)",
+    ("geo/zones/assign.py", "assign_record"): "  assign_record (one record)",
+    ("api/data.py", "apply"): "snapshot update (ServiceData.apply)",
     ("geo/zones/assign.py", "assign_platforms"): "  assign_platforms (one record)",
     ("geo/store/postgis.py", "write"): "store.write (PostGIS transaction)",
     ("geo/store/file.py", "write"): "store.write (rewrite the file + history)",
@@ -653,16 +655,19 @@ def profile_writes(kind: str, location: str, n: int) -> dict:
 
 
 def lock_hold(kind: str, location: str, n: int = 30) -> dict[str, float]:
-    """Median ms of the steps the create route runs under the writers' lock, measured alone.
+    """Median ms of a create's two steps as ``api.routes.edit._write`` runs them, measured alone.
 
-    One thread, no server and no snapshot reload competing: ``store.locked()``, then
-    ``store.load()`` of every record, ``prepare_record`` and ``store.write`` as
-    ``api.routes.edit._write`` calls them. Writes of every server sharing a store are serialised
-    by that lock, so ``1000 / hold`` is a ceiling on their writes/s together.
+    One thread, no server and no snapshot update competing: ``prepare_record`` (geocode,
+    checks, zones; no lock), then ``store.write`` with the duplicate check, which takes the
+    writers' lock, checks and writes (the lock is held only inside it). Writes of every server
+    sharing a store are serialised by that lock, so ``1000 / write`` is about the ceiling of
+    their writes/s together (for the file store a group commit shares one write among many).
     """
+    import functools
+
     from geo.cities import open_city
     from geo.geocoding import Geocoder
-    from geo.ingest.edit import prepare_record
+    from geo.ingest.edit import check_duplicates, prepare_record
 
     seed(location)
     city = open_city()
@@ -673,27 +678,20 @@ def lock_hold(kind: str, location: str, n: int = 30) -> dict[str, float]:
         for i in range(n + 1):  # the first one warms up
             feature = platform(f"锁内计时-{kind}-{i:04d}", "bench_writes lock hold")
             t0 = time.perf_counter()
-            with store.locked():
-                t1 = time.perf_counter()
-                others = {r.id: r for r in store.load()}
-                t2 = time.perf_counter()
-                record, _ = prepare_record(
-                    feature, city=city, geocoder=geocoder, others=others, layers=layers
-                )
-                t3 = time.perf_counter()
-                store.write(record.id, record, actor="bench", op="create", expect=None)
-                t4 = time.perf_counter()
-            t5 = time.perf_counter()
+            record, _ = prepare_record(feature, city=city, geocoder=geocoder, layers=layers)
+            t1 = time.perf_counter()
+            store.write(
+                record.id,
+                record,
+                actor="bench",
+                op="create",
+                expect=None,
+                check=functools.partial(check_duplicates, record),
+            )
+            t2 = time.perf_counter()
             if i:
-                for key, value in (
-                    ("acquire", t1 - t0),
-                    ("load", t2 - t1),
-                    ("prepare", t3 - t2),
-                    ("write", t4 - t3),
-                    ("hold", t4 - t1),
-                    ("release", t5 - t4),
-                ):
-                    steps[key].append(value)
+                steps["prepare"].append(t1 - t0)
+                steps["write"].append(t2 - t1)
     return {key: statistics.median(v) * 1e3 for key, v in steps.items()}
 
 
@@ -729,12 +727,12 @@ def print_profile(p: dict) -> None:
     print(
         f"\n[profile {p['kind']}] {p['writes']} sequential POSTs in-process: "
         f"{p['writes_per_s']:.1f} writes/s, {p['wall_ms']:.1f} ms per POST = "
-        f"{p['write_ms']:.1f} ms route work under the writers' lock (_write) + "
+        f"{p['write_ms']:.1f} ms route work (_write: prepare, then the locked store.write) + "
         f"{p['token_ms']:.1f} ms token check + {p['rest_ms']:.1f} ms HTTP/ASGI/response"
     )
     print(
-        f"[profile {p['kind']}] snapshot reloads in the background: {p['reloads']} x "
-        f"{p['reload_ms']:.0f} ms = {p['reload_ms_per_write']:.0f} ms of work per write (a thread "
+        f"[profile {p['kind']}] snapshot updates in the background: {p['reloads']} x "
+        f"{p['reload_ms']:.1f} ms = {p['reload_ms_per_write']:.1f} ms of work per write (a thread "
         "of the same process: it competes with the writes for the GIL)"
     )
     print(f"[profile {p['kind']}] per write, cumulative (ms):")
@@ -746,11 +744,11 @@ def print_profile(p: dict) -> None:
               f"{p['top_reload']}")  # fmt: skip
     if "hold" in p:
         h = p["hold"]
-        print(f"[profile {p['kind']}] alone (one thread, no server, no reload): lock "
-              f"{h['acquire']:.1f} ms to take, then held {h['hold']:.1f} ms = load "
-              f"{h['load']:.1f} + prepare_record {h['prepare']:.1f} + store.write "
-              f"{h['write']:.1f}, release {h['release']:.1f} ms: at most "
-              f"{1000 / h['hold']:.0f} writes/s over all servers sharing the store")  # fmt: skip
+        print(f"[profile {p['kind']}] alone (one thread, no server, no snapshot update): "
+              f"prepare_record {h['prepare']:.1f} ms without a lock, then store.write "
+              f"{h['write']:.1f} ms (lock, checks, write): about "
+              f"{1000 / h['write']:.0f} writes/s over all servers sharing the store, one at a "
+              "time")  # fmt: skip
     if "session" in p:
         c = p["session"]
         print(f"[profile {p['kind']}] a new session per write (the writers' lock opens one and the "

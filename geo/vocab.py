@@ -53,6 +53,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "count_suffix": ("（个数）", " (count)"),
     "approx_suffix": ("（近似）", " (approx.)"),
     "approx_zone": ("区域（近似范围）", "zone (approximate extent)"),
+    "city_boundary": ("地级市边界", "City boundaries"),
+    "cities_legend": ("城市", "Cities"),
     # classification schemes (geo.legend.Breaks.scheme)
     "scheme_fisher_jenks": ("自然断点（Fisher-Jenks）", "Fisher-Jenks breaks"),
     "scheme_unique_values": ("各值", "each value"),

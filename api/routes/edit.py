@@ -9,12 +9,14 @@
 
 Writes need an editor's bearer token (:mod:`api.auth`); the token's name is the history's actor.
 Every edit goes through :func:`geo.ingest.edit.prepare_record`, the checks ingest makes. The work
-runs in a worker thread (file I/O, geocoding, the database), holding the store's writer lock from
-reading the registry to writing it.
+runs in a worker thread (file I/O, geocoding, the database); the store's writer lock is held only
+for the write itself, which checks the ETag and duplicates (:func:`~geo.ingest.edit.check_duplicates`)
+against the stored records under it.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 import orjson
@@ -27,8 +29,8 @@ from api.data import ServiceData
 from api.errors import ApiError, NotFoundError
 from api.params import base_url
 from api.responses import GEOJSON, JSON, dumps
-from geo.errors import RecordInvalidError, RecordNotFoundError
-from geo.ingest.edit import merge_patch, prepare_record, record_feature
+from geo.errors import PreconditionFailedError, RecordInvalidError, RecordNotFoundError
+from geo.ingest.edit import check_duplicates, merge_patch, prepare_record, record_feature
 from geo.store import Change, PlatformRecord, TokenRecord, etag
 from geo.store.base import Operation, history_document
 
@@ -121,8 +123,8 @@ def _answer(
     return Response(dumps(feature), status_code=status, media_type=GEOJSON, headers=headers)
 
 
-def _others(data: ServiceData) -> dict[str, PlatformRecord]:
-    return {r.id: r for r in data.store.load()} if data.store.exists() else {}
+#: How often an edit made on ``If-Match: *`` is redone when the record changed meanwhile.
+ANY_VERSION_RETRIES = 5
 
 
 def _write(
@@ -134,29 +136,48 @@ def _write(
     record_id: str | None = None,
     tags: list[str] | None = None,
 ) -> tuple[PlatformRecord, list[str]]:
-    """Check and store one edit under the writer lock (runs in a worker thread)."""
+    """Check and store one edit (runs in a worker thread).
+
+    The edit is geocoded, validated and assigned without any lock, on the record as read
+    now; the store's write then checks, under its lock, that the record is still the version
+    the edit was made on (the client's ETag, or for ``If-Match: *`` the version read: if it
+    moved, the edit is redone on the new one) and that no other record duplicates it.
+    """
     data: ServiceData = request.app.state.data
     store = data.store
-    with store.locked():
-        others = _others(data)
-        current = others.get(record_id) if record_id else None
+    for attempt in range(ANY_VERSION_RETRIES):
+        current = store.get(record_id) if record_id else None
         if record_id is not None and current is None:
             raise RecordNotFoundError(f"no platform {record_id!r}")
-        if op == "update":
-            feature = merge_patch(record_feature(current), feature)  # type: ignore[arg-type]
+        edit = merge_patch(record_feature(current), feature) if op == "update" else feature  # type: ignore[arg-type]
         record, notes = prepare_record(
-            feature,
+            edit,
             city=data.city,
             geocoder=data.geocoder,
-            others=others,
             record_id=record_id,
             current=current,
             layers=data.layers,
         )
         expect = None if op in ("create", "restore") else _expect(tags or [], current)
-        store.write(record.id, record, actor=token.name, op=op, expect=expect)
-    request.app.state.live.changed()
-    return record, notes
+        any_version = expect == "*"
+        live = request.app.state.live
+        try:
+            with live.writing():
+                change = store.write(
+                    record.id,
+                    record,
+                    actor=token.name,
+                    op=op,
+                    expect=etag(current) if any_version else expect,
+                    check=functools.partial(check_duplicates, record),
+                )
+                live.changed(change)
+        except PreconditionFailedError:
+            if any_version and attempt + 1 < ANY_VERSION_RETRIES:
+                continue  # another editor got in between: redo the edit on their version
+            raise
+        return record, notes
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 @router.post(
@@ -228,14 +249,15 @@ async def delete_item(
 
     def delete() -> None:
         data: ServiceData = request.app.state.data
-        with data.store.locked():
-            current = data.store.get(feature_id)
-            if current is None:
-                raise RecordNotFoundError(f"no platform {feature_id!r}")
-            data.store.write(
+        current = data.store.get(feature_id)
+        if current is None:
+            raise RecordNotFoundError(f"no platform {feature_id!r}")
+        live = request.app.state.live
+        with live.writing():
+            change = data.store.write(
                 feature_id, None, actor=token.name, op="delete", expect=_expect(tags, current)
             )
-        request.app.state.live.changed()
+            live.changed(change)
 
     await run_in_threadpool(delete)
     return Response(status_code=204, headers={"Cache-Control": "no-store"})

@@ -5,6 +5,11 @@ needs it: the geocoder, assignment, density, maps, snapshots and the API's servi
 loads its files on first use and keeps them for its own lifetime; there is no module-level
 "current city".
 
+A *region* (``prd``: the nine Pearl River Delta cities) is a City too: its profile lists
+``members``, its units are theirs (each row carrying ``city_adcode``, ``city_zh``, ``city_en``),
+its facts, management areas and historic names are the members' together, and it has one more
+zone layer, ``cities`` (the member outlines, ``zone_id`` = the city's adcode).
+
 The managing-district rule lives here once (:meth:`City.managing_adcodes`): a management area
 (Guangzhou's Bio-Island) lies inside one unit's administrative polygon but is run by another.
 """
@@ -23,7 +28,15 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from geo.cities.boundaries import read_facts, read_management, read_outline, read_units
-from geo.cities.profile import DEFAULT_CITY, CityProfile, FigureSpec, read_profile
+from geo.cities.profile import (
+    CITIES_DIR,
+    DEFAULT_CITY,
+    CityProfile,
+    FigureSpec,
+    profile_path,
+    read_profile,
+)
+from geo.errors import ValidationError
 
 if TYPE_CHECKING:
     from geo.geocoding.gazetteer import Gazetteer
@@ -82,18 +95,93 @@ class City:
         x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
 
+    # -- region -------------------------------------------------------------------------------
+
+    @cached_property
+    def members(self) -> tuple[City, ...]:
+        """The member cities of a region, in profile order; empty for a plain city.
+
+        Raises
+        ------
+        geo.errors.ValidationError
+            If a member is itself a region.
+        """
+        base = self.profile.source_path.parent if self.profile.source_path else CITIES_DIR
+        out = []
+        for name in self.profile.members:
+            path = profile_path(name)
+            if path.suffix == ".toml" and not path.is_absolute():
+                path = base / path
+            member = City(read_profile(path))
+            if member.profile.members:
+                raise ValidationError(
+                    f"{self.id}: member {name!r} is itself a region; list plain cities"
+                )
+            out.append(member)
+        return tuple(out)
+
+    @property
+    def is_region(self) -> bool:
+        """True for a region (a profile with ``members``)."""
+        return bool(self.profile.members)
+
+    @cached_property
+    def unit_city(self) -> dict[str, str]:
+        """``unit adcode -> city adcode`` (a plain city: its own adcode for every unit)."""
+        u = self.units
+        if "city_adcode" in u and self.is_region:
+            return dict(zip(u["adcode"].astype(str), u["city_adcode"].astype(str), strict=True))
+        return {str(a): self.profile.adcode for a in u["adcode"]}
+
+    def member(self, adcode: str) -> City:
+        """The member city with ``adcode``; :class:`KeyError` naming the members otherwise."""
+        for m in self.members:
+            if m.profile.adcode == str(adcode):
+                return m
+        known = ", ".join(m.profile.adcode for m in self.members) or "none"
+        raise KeyError(f"{self.id} has no member city {adcode!r} (members: {known})")
+
     # -- boundaries ---------------------------------------------------------------------------
 
     @cached_property
     def units(self) -> gpd.GeoDataFrame:
-        """The administrative units (full resolution), one row per ``adcode``, WGS84."""
-        return read_units(self.profile.units.path)
+        """The administrative units (full resolution), one row per ``adcode``, WGS84.
+
+        A region's rows also carry ``city_zh`` and ``city_en`` (from the member profiles).
+        """
+        return self._region_units(read_units(self.profile.units.path))
 
     @cached_property
     def units_web(self) -> gpd.GeoDataFrame:
         """The units simplified for web maps (the full ones when the profile has none)."""
         web = self.profile.units.web_path
-        return read_units(web) if web else self.units
+        return self._region_units(read_units(web)) if web else self.units
+
+    def _region_units(self, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """Check a region's units against its members and add the member names."""
+        if not self.is_region:
+            return units
+        names = {m.profile.adcode: (m.profile.name_zh, m.profile.name_en) for m in self.members}
+        if "city_adcode" not in units:
+            raise ValidationError(f"{self.id}: the region's units have no city_adcode column")
+        codes = units["city_adcode"].astype(str)
+        problems = [
+            f"unit {a} has city_adcode {c!r}, which is not a member city"
+            for a, c in zip(units["adcode"], codes, strict=True)
+            if c not in names
+        ]
+        problems += [
+            f"member {c} ({n[1]}) has no unit" for c, n in names.items() if c not in set(codes)
+        ]
+        if problems:
+            raise ValidationError(
+                f"{self.id}: the region's units do not fit its members:", problems
+            )
+        out = units.copy()
+        pos = out.columns.get_loc("city_adcode") + 1
+        out.insert(pos, "city_zh", codes.map(lambda c: names[c][0]))
+        out.insert(pos + 1, "city_en", codes.map(lambda c: names[c][1]))
+        return out
 
     @cached_property
     def outline(self) -> gpd.GeoDataFrame:
@@ -102,13 +190,37 @@ class City:
 
     @cached_property
     def management(self) -> gpd.GeoDataFrame:
-        """Management areas (``admin_adcode``, ``managing_adcode``); empty when there are none."""
-        return read_management(self.profile.units.management)
+        """Management areas (``admin_adcode``, ``managing_adcode``); empty when there are none.
+
+        A region without its own file has its members' areas.
+        """
+        own = read_management(self.profile.units.management)
+        if not self.is_region or self.profile.units.management is not None:
+            return own
+        parts = [m.management for m in self.members if len(m.management)]
+        if not parts:
+            return own
+        return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=own.crs)
 
     @cached_property
     def facts(self) -> pd.DataFrame:
-        """Official area and population per unit, each with source and status (may be empty)."""
-        return read_facts(self.profile.units.facts)
+        """Official area and population per unit, each with source and status (may be empty).
+
+        A region without its own table has its members' tables, one after the other, with
+        ``city_adcode`` added.
+        """
+        if not self.is_region or self.profile.units.facts is not None:
+            return read_facts(self.profile.units.facts)
+        parts = [m.facts.assign(city_adcode=m.profile.adcode) for m in self.members]
+        return pd.concat(parts, ignore_index=True)
+
+    @cached_property
+    def historic_names(self) -> dict[str, str]:
+        """Former unit names -> today's adcode (a region: its members' and its own)."""
+        out: dict[str, str] = {}
+        for m in self.members:
+            out |= m.historic_names
+        return out | dict(self.profile.units.historic)
 
     @cached_property
     def unit_names(self) -> dict[str, tuple[str, str]]:
@@ -127,7 +239,7 @@ class City:
     @cached_property
     def _unit_name_re(self) -> tuple[re.Pattern[str], dict[str, str]]:
         by_name = {zh: code for code, (zh, _) in self.unit_names.items()}
-        by_name |= dict(self.profile.units.historic)
+        by_name |= self.historic_names
         pattern = re.compile("|".join(sorted(map(re.escape, by_name), key=len, reverse=True)))
         return pattern, by_name
 
@@ -153,6 +265,13 @@ class City:
 
         return units_layer(self)
 
+    @cached_property
+    def cities_layer(self) -> ZoneLayer:
+        """A region's member cities as the ``cities`` zone layer (``zone_id`` is the adcode)."""
+        from geo.zones.layers import cities_layer
+
+        return cities_layer(self)
+
     def zone_layers(self, extra: dict[str, Path | str] | None = None) -> dict[str, ZoneLayer]:
         """``districts``, the profile's zone layers, then any ``extra`` ``name -> GeoJSON``."""
         from geo.zones.layers import load_zone_layer
@@ -167,6 +286,8 @@ class City:
         from geo.zones.layers import profile_layer
 
         layers = {"districts": self.units_layer}
+        if self.is_region:
+            layers["cities"] = self.cities_layer
         for spec in self.profile.zone_layers:
             layers[spec.name] = profile_layer(spec, equal_area_crs=self.equal_area_crs)
         return layers
@@ -232,10 +353,18 @@ class City:
 
     @cached_property
     def gazetteer(self) -> Gazetteer:
-        """The offline gazetteer of the profile's files."""
+        """The offline gazetteer of the profile's files (a region: its own and its members')."""
         from geo.geocoding.gazetteer import Gazetteer, read_gazetteer
 
-        return Gazetteer(read_gazetteer(self.profile.gazetteer.files), self.text.normalize)
+        return Gazetteer(read_gazetteer(self.gazetteer_files), self.text.normalize)
+
+    @property
+    def gazetteer_files(self) -> tuple[Path, ...]:
+        """The gazetteer CSVs: the profile's, then each member's (duplicates once)."""
+        files = [*self.profile.gazetteer.files]
+        for m in self.members:
+            files += m.gazetteer_files
+        return tuple(dict.fromkeys(files))
 
     @property
     def figures(self) -> tuple[FigureSpec, ...]:

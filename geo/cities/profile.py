@@ -120,6 +120,9 @@ class CityProfile(_Model):
     name_zh: str
     name_en: str
     adcode: str
+    #: A region (``prd``) lists its member cities' ids (or profile paths, relative to this file);
+    #: its units are theirs, each carrying ``city_adcode``, ``city_zh`` and ``city_en``.
+    members: tuple[str, ...] = ()
     province_zh: str = ""
     title_zh: str
     title_en: str
@@ -153,6 +156,10 @@ class CityProfile(_Model):
         names = [z.name for z in self.zone_layers]
         if len(set(names)) != len(names) or "districts" in names:
             raise ValueError(f"zone layer names must be unique and not 'districts': {names}")
+        if len(set(self.members)) != len(self.members) or self.id in self.members:
+            raise ValueError(f"members must be unique and not the region itself: {self.members}")
+        if "cities" in names and self.members:
+            raise ValueError("a region's zone layer may not be named 'cities' (it is built in)")
         numbers = [f.number for f in self.figures]
         if len(set(numbers)) != len(numbers):
             raise ValueError(f"figure numbers must be unique: {numbers}")

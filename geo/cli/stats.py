@@ -65,10 +65,11 @@ def _usage(func: Callable[[], Any]) -> Any:
     """Run ``func``; turn bad filter/option errors into a usage error (exit 2)."""
     from geo.filters import FilterError
     from geo.stats import ChainOptionError, DistrictBasisError
+    from geo.stats.cities import NotARegionError
 
     try:
         return func()
-    except (FilterError, ChainOptionError, DistrictBasisError) as exc:
+    except (FilterError, ChainOptionError, DistrictBasisError, NotARegionError) as exc:
         raise typer.BadParameter(str(exc)) from exc
 
 
@@ -137,6 +138,44 @@ def density(
             f"total {t['count']} platforms, {t['in_zones']} in located zones, "
             f"{t['outside_zones']} outside every zone; district basis: {t['district_basis']}"
         )
+        for key, text in result.denominators.items():
+            typer.echo(f"  {key}: {text}")
+
+
+@stats_app.command(epilog=_EPILOG)
+@handle_errors
+@filter_options
+def cities(
+    fmt: FormatOpt = Fmt.table,
+    lang: LangOpt = Lang.zh,
+    store: StoreOpt = None,
+    city: CityOpt = None,
+    flt: PlatformFilter | None = None,
+) -> None:
+    """A region's city comparison (--city prd): per city units, platforms, area, population,
+    per km², per 100k residents and location quotients.
+
+    A platform's city is its unit's city. Asked of a plain city it is a usage error (exit 2).
+    """
+    from geo.filters import PlatformFilter
+    from geo.stats.cities import city_table
+
+    where = city_of(city)
+    chosen = flt or PlatformFilter()
+    _usage(lambda: chosen.check_zones(where.zone_layers()))
+    result = _usage(lambda: city_table(platforms_of(store), where, filter=chosen))
+    if fmt is Fmt.json:
+        _echo_json(result.to_dict())
+        return
+    table = result.table.drop(columns="name_en" if lang is Lang.zh else "name_zh")
+    if fmt is Fmt.table:
+        table = table.drop(columns=["population_source"])
+    table["population"] = table["population"].round().astype("Int64")
+    _echo_frame(table.round(4), fmt)
+    if fmt is Fmt.table:
+        typer.echo("")
+        t = result.totals
+        typer.echo(f"total {t['count']} platforms, {t['in_zones']} in the region's cities")
         for key, text in result.denominators.items():
             typer.echo(f"  {key}: {text}")
 

@@ -30,7 +30,7 @@ def member_cities(city: City) -> tuple[City, ...]:
     A region (``--city prd``) is a :class:`~geo.cities.City` whose ``members`` are its cities;
     a plain city has none.
     """
-    return tuple(getattr(city, "members", ()) or ()) or (city,)
+    return city.members or (city,)
 
 
 class RegionText:

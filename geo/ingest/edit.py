@@ -14,7 +14,7 @@ provenance of its new source (``supplied:wgs84``, exact) unless the edit states 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -23,9 +23,9 @@ from geo.errors import RecordInvalidError
 from geo.geocoding.geocoder import Geocoder
 from geo.ingest.pipeline import _district_problem, _stable_id, finite
 from geo.ingest.text import normalise_text_fields
-from geo.store import PlatformRecord, frame_to_records, records_to_frame, to_geojson
+from geo.store import PlatformRecord, to_geojson
 from geo.zones import ZoneLayer
-from geo.zones.assign import assign_platforms
+from geo.zones.assign import assign_record
 
 if TYPE_CHECKING:
     from geo.cities import City
@@ -60,7 +60,7 @@ def prepare_record(
     *,
     city: City,
     geocoder: Geocoder,
-    others: Mapping[str, PlatformRecord],
+    others: Mapping[str, PlatformRecord] | None = None,
     record_id: str | None = None,
     current: PlatformRecord | None = None,
     layers: Mapping[str, ZoneLayer] | None = None,
@@ -73,7 +73,8 @@ def prepare_record(
         The edit: ``{"type": "Feature", "geometry": Point | null, "properties": {...}}``.
     others
         The registry's records by id (the edited one may be among them; it is skipped in the
-        duplicate checks).
+        duplicate checks); ``None`` leaves the duplicate checks to the caller, who makes them
+        with :func:`check_duplicates` where the write happens (the API: in the store's write).
     record_id
         The id the edit must have (from the URL of PUT/PATCH); ``None`` for a create (the id is
         the feature's, its ``properties.id``, or derived from name and host as in ingest).
@@ -104,10 +105,9 @@ def prepare_record(
         for err in exc.errors():
             fields.setdefault(_field_of(err), err["msg"])
         raise RecordInvalidError("the platform is not valid", fields) from exc
-    _check_duplicates(record, others)
-    frame, _ = assign_platforms(records_to_frame([record]), city, layers)
-    assigned = PlatformRecord.model_validate(frame_to_records(frame)[0])
-    return assigned, warnings
+    if others is not None:
+        check_duplicates(record, others.values())
+    return assign_record(record, city, layers), warnings
 
 
 def _field_of(error: Any) -> str:
@@ -224,8 +224,16 @@ def _coordinates(
     return {"lon": result.lon, "lat": result.lat, **found, "_notes": notes}
 
 
-def _check_duplicates(record: PlatformRecord, others: Mapping[str, PlatformRecord]) -> None:
-    for other in others.values():
+def check_duplicates(record: PlatformRecord, others: Iterable[PlatformRecord]) -> None:
+    """Refuse ``record`` if another record (another id) has its name and host, or its name
+    and point (to 6 decimals); only records with the same ``name_zh`` can be duplicates.
+
+    Raises
+    ------
+    geo.errors.RecordInvalidError
+        Naming the duplicate and what to do.
+    """
+    for other in others:
         if other.id == record.id:
             continue
         if (other.name_zh, other.host_zh or "") == (record.name_zh, record.host_zh or ""):

@@ -223,6 +223,22 @@ def outline(
     return layer
 
 
+def city_outlines(
+    m: folium.Map, cities: ZoneLayer, *, name: str, shift: str | None
+) -> folium.GeoJson:
+    """Add a region's member cities as dark, wider outlines (no fill) over the units."""
+    gdf = cities.located[["name_zh", "name_en", "geometry"]].copy()
+    gdf["geometry"] = gdf.geometry.simplify(0.0008)  # about 80 m, like the web units
+    layer = folium.GeoJson(
+        shifted(gdf, shift),
+        name=name,
+        style_function=lambda _: {"color": "#333333", "weight": 2.5, "fillOpacity": 0},
+        interactive=False,
+    )
+    layer.add_to(m)
+    return layer
+
+
 def provisional_zones(
     m: folium.Map, layer: ZoneLayer, *, lang: str, shift: str | None
 ) -> folium.GeoJson | None:

@@ -175,6 +175,9 @@ def build_map(
     overlays, choro = _zone_overlays(
         m, zone_layer, table, units_web, metric=metric, lang=lang, shift=shift, city=city
     )
+    if city.is_region and "cities" in layers:
+        name = label("city_boundary", lang)
+        overlays.append((name, ml.city_outlines(m, layers["cities"], name=name, shift=shift)))
     zones = layers.get(provisional) if provisional else None
     if show_zones363 is None:
         show_zones363 = layer == provisional

@@ -91,6 +91,8 @@ class Prepared:
     inset_ids: frozenset[str]
     #: Units labelled on the main map (those not in the inset, or all without inset units).
     main_ids: frozenset[str]
+    #: A region's member cities (outlines drawn over the units); ``None`` for a city.
+    cities: gpd.GeoDataFrame | None = None
 
     @property
     def labelled_zones(self) -> gpd.GeoDataFrame | None:
@@ -157,6 +159,7 @@ def prepare(platforms: gpd.GeoDataFrame, layers: dict[str, ZoneLayer], opt: Opti
         located,
         inset_ids or all_ids,
         all_ids - inset_ids,
+        layers["cities"].zones.to_crs(crs) if opt.city.is_region and "cities" in layers else None,
     )
 
 
@@ -218,6 +221,8 @@ def _draw_layers(ax: Axes, data: Prepared, size: float, *, inset: bool = False) 
         lyr.draw_choropleth(ax, data.choropleth, data.classes, dashed=data.layer.provisional)
     if data.overlay is not None:
         lyr.draw_overlay(ax, data.overlay)
+    if data.cities is not None:
+        lyr.draw_city_outlines(ax, data.cities)
     lyr.draw_points(ax, data.points, data.column, data.colours, size=size)
     # "×n" marks sites shared by several platforms; the main map leaves the central districts'
     # marks to the inset, where there is room for them.
@@ -388,6 +393,8 @@ def _legend_panel(
             lyr.point_handles(counts, data.colours, names, data.size),
         ),
     ]
+    if data.cities is not None:
+        groups.append((label("cities_legend", lang), [lyr.city_outline_handle(lang)]))
     drawn = _approximate_layer(data, opt)
     if drawn is not None:
         title = drawn.title_zh if lang == "zh" else drawn.title_en

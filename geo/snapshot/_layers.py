@@ -153,6 +153,19 @@ def draw_overlay(ax: Axes, zones: gpd.GeoDataFrame) -> None:
         )
 
 
+CITY_EDGE_COLOUR = "#333333"
+
+
+def draw_city_outlines(ax: Axes, cities: gpd.GeoDataFrame) -> None:
+    """A region's member cities: a dark, wider line over the unit choropleth."""
+    cities.boundary.plot(ax=ax, color=CITY_EDGE_COLOUR, linewidth=1.3, zorder=6, gid="cities")
+
+
+def city_outline_handle(lang: str) -> Line2D:
+    """Legend line of the member cities' boundaries."""
+    return Line2D([], [], color=CITY_EDGE_COLOUR, linewidth=1.3, label=label("city_boundary", lang))
+
+
 def category_colours(codes: list[str]) -> dict[str, str]:
     """Colour per category code, in the order given (the vocabulary order of the codes shown:
     the same data always gets the same colours)."""

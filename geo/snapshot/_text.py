@@ -43,7 +43,9 @@ def source_line(
     """The attribution line: boundaries, platforms (with approximate count), the provisional
     layer drawn (its title, or ``None``), and the CRS the map is drawn in."""
     src = city.units_layer.provenance.get("source") or city.name(lang)
-    crs = f"{city.profile.crs.metric_name}{tr(lang, '（', ' (')}{city.metric_crs}{tr(lang, '）', ')')}"
+    crs = city.profile.crs.metric_name
+    if not city.metric_crs.lstrip().startswith("+"):  # a code (EPSG:4547), not a PROJ string
+        crs += f"{tr(lang, '（', ' (')}{city.metric_crs}{tr(lang, '）', ')')}"
     if lang == "zh":
         parts = [
             f"边界：{src}",

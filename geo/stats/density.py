@@ -135,7 +135,13 @@ def assign_zone_ids(
         return pd.Series([], index=platforms.index, dtype=object)
     x = platforms.geometry.x.to_numpy()
     y = platforms.geometry.y.to_numpy()
-    ids = assign_points(x, y, {"z": layer})["z"]
+    if city.is_region and layer.name == "cities":
+        # a region's city is its unit's city: the city table always adds up to the unit table
+        units = assign_points(x, y, {"u": city.units_layer})["u"]
+        ids = pd.Series(units.map(city.unit_city).to_numpy(dtype=object), dtype=object)
+        ids = ids.where(ids.notna(), None)
+    else:
+        ids = assign_points(x, y, {"z": layer})["z"]
     ids.index = platforms.index
     if district_basis == "managing" and layer.name == "districts":
         managing = city.managing_adcodes(x, y, ids.to_numpy(dtype=object))

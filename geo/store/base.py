@@ -30,6 +30,9 @@ from geo.store.schema import PlatformRecord, records_to_frame
 DEFAULT_REGISTRY: Path = DATA_DIR / "platforms.geojson"
 
 Operation = Literal["create", "replace", "update", "delete", "restore", "ingest"]
+#: A writer's last check, run under the lock before a write with the records (other ids)
+#: that share the new record's ``name_zh``; raising aborts the write.
+WriteCheck = Callable[[list[PlatformRecord]], None]
 
 
 class _Any:
@@ -65,6 +68,13 @@ class Change:
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     seq: int | None = None
+    #: The store's :meth:`~PlatformStore.version` just before and just after the write that
+    #: made this change (set by :meth:`PlatformStore.write`; not part of the history).
+    version_before: str | None = field(default=None, compare=False, repr=False)
+    version: str | None = field(default=None, compare=False, repr=False)
+    #: Every id changed from ``version_before`` to ``version``: this one, and the others a
+    #: group commit made in the same step.
+    step_ids: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON-ready data (``seq`` first)."""
@@ -149,6 +159,10 @@ class PlatformStore(Protocol):
         """The current record ``record_id``, or ``None``."""
         ...
 
+    def records(self, ids: list[str]) -> dict[str, PlatformRecord]:
+        """The current records among ``ids`` by id (ids the store does not hold are absent)."""
+        ...
+
     def write(
         self,
         record_id: str,
@@ -157,11 +171,15 @@ class PlatformStore(Protocol):
         actor: str,
         op: Operation,
         expect: str | None = ANY,
+        check: WriteCheck | None = None,
     ) -> Change:
         """Create, replace or (``record=None``) delete one record, atomically.
 
         ``expect`` is the ETag the current record must have (``None``: it must not exist;
-        :data:`ANY`: no check).
+        :data:`ANY`: no check). ``check`` runs first, under the lock, on the stored records
+        named like ``record`` (e.g. :func:`geo.ingest.edit.check_duplicates`), so no other
+        writer can slip a duplicate in between the check and the write. The returned change
+        carries the store's version before and after the write.
 
         Raises
         ------

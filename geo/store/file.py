@@ -12,8 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +23,22 @@ import filelock
 
 from geo._io import atomic_temps, check_output_file, output_error, write_atomic
 from geo.errors import (
+    BiomapError,
     DataFileError,
     PreconditionFailedError,
     RecordExistsError,
     RecordNotFoundError,
     ValidationError,
 )
-from geo.store.base import ANY, Change, Operation, TokenRecord, diff_changes, etag
+from geo.store.base import (
+    ANY,
+    Change,
+    Operation,
+    TokenRecord,
+    WriteCheck,
+    diff_changes,
+    etag,
+)
 from geo.store.schema import PlatformRecord, parse_geojson, to_geojson, validate_records
 
 #: How long a writer waits for another writer before giving up (seconds).
@@ -43,6 +54,9 @@ class GeoJSONStore:
         self.history_path = self.path.with_name(f"{stem}.history.jsonl")
         self.tokens_path = self.path.with_name(f"{stem}.tokens.json")
         self._lock = filelock.FileLock(f"{self.path}.lock", timeout=lock_timeout)
+        self._threads = _thread_lock(f"{self.path}.lock")
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Pending] = []
         self._cache: tuple[tuple[int, int, int], list[PlatformRecord]] | None = None
 
     def __repr__(self) -> str:
@@ -99,9 +113,14 @@ class GeoJSONStore:
 
     def get(self, record_id: str) -> PlatformRecord | None:
         """The current record ``record_id``, or ``None``."""
+        return self.records([record_id]).get(record_id)
+
+    def records(self, ids: list[str]) -> dict[str, PlatformRecord]:
+        """The current records among ``ids`` by id."""
         if not self.exists():
-            return None
-        return next((r for r in self.load() if r.id == record_id), None)
+            return {}
+        wanted = set(ids)
+        return {r.id: r for r in self.load() if r.id in wanted}
 
     def version(self) -> str:
         """The file's inode, mtime and size: any replacement changes it."""
@@ -136,9 +155,17 @@ class GeoJSONStore:
     def locked(self) -> Iterator[None]:
         """Hold the writers' lock (``platforms.geojson.lock``); re-entrant in one thread.
 
+        Threads of one process wait on a thread lock first (shared by every store object of the
+        file), so only one of them at a time waits for the lock file.
+
         A lock file that cannot be created (no such folder, a read-only one) is an
         :class:`~geo.errors.OutputError` at once, not a wait for a writer that does not exist.
         """
+        with self._threads, self._file_lock():  # threads queue on the first, not by polling
+            yield
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
         lock_file = Path(self._lock.lock_file)
         try:
             if not self._lock.is_locked and not lock_file.exists():
@@ -169,6 +196,7 @@ class GeoJSONStore:
             changes = diff_changes(before, {r.id: r for r in records}, actor=actor)
             if changes or not self.exists():
                 self._commit(records, changes)
+                self._remember(list(records))
             return changes
 
     def write(
@@ -179,27 +207,66 @@ class GeoJSONStore:
         actor: str,
         op: Operation,
         expect: str | None = ANY,
+        check: WriteCheck | None = None,
     ) -> Change:
-        """Create, replace or delete one record (see :meth:`PlatformStore.write`)."""
+        """Create, replace or delete one record (see :meth:`PlatformStore.write`).
+
+        Group commit: writes that threads of this process ask for while another one holds the
+        lock queue up, and the next holder makes all of them in one history append and one
+        file replacement, checking each against the records as the ones before it left them.
+        Each call returns (or raises) only after the commit that holds its change is durable.
+        """
+        pending = _Pending(record_id, record, actor, op, expect, check)
+        with self._queue_lock:
+            self._queue.append(pending)
         with self.locked():
+            if not pending.done:
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                self._commit_batch(batch)
+        if pending.error is not None:
+            raise pending.error
+        assert pending.change is not None
+        return pending.change
+
+    def _commit_batch(self, batch: list[_Pending]) -> None:
+        """Make the writes of ``batch`` in order, in one commit (called holding the lock)."""
+        try:
+            before = self.version()
             current = {r.id: r for r in self.load()} if self.exists() else {}
-            old = current.get(record_id)
-            check_expectation(record_id, old, expect)
-            if old is None and record is None:
-                raise RecordNotFoundError(f"no platform {record_id!r} to delete")
-            change = Change(
-                record_id,
-                op,
-                actor,
-                before=old.model_dump() if old else None,
-                after=record.model_dump() if record else None,
-            )
-            if record is None:
-                del current[record_id]
-            else:
-                current[record_id] = record
-            self._commit([current[k] for k in sorted(current)], [change])
-            return change
+            made = []
+            for item in batch:
+                try:
+                    item.change = _apply_one(current, item)
+                    made.append(item)
+                except BiomapError as exc:  # this write is refused; the others go on
+                    item.error = exc
+            if made:
+                records = [current[k] for k in sorted(current)]
+                self._commit(records, [item.change for item in made if item.change])
+                self._remember(records)
+                after = self.version()
+                ids = tuple(item.record_id for item in made)
+                for item in made:
+                    assert item.change is not None
+                    item.change.version_before, item.change.version = before, after
+                    item.change.step_ids = ids
+        except BaseException as exc:  # the commit failed: none of the batch happened
+            for item in batch:
+                if item.error is None:
+                    item.change, item.error = None, exc
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            for item in batch:
+                item.done = True
+
+    def _remember(self, records: list[PlatformRecord]) -> None:
+        """Keep the records just written as the parsed file (called holding the lock, right
+        after the rename: no other writer can have replaced the file since)."""
+        signature = self._signature()
+        if signature is not None:
+            self._cache = (signature, records)
 
     def _commit(self, records: list[PlatformRecord], changes: list[Change]) -> None:
         """Append the history, then replace the file; if either fails, undo the append."""
@@ -249,10 +316,63 @@ class GeoJSONStore:
         return FileTokenStore(self.tokens_path, self)
 
 
+_THREAD_LOCKS: dict[str, threading.RLock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+def _thread_lock(lock_file: str) -> threading.RLock:
+    """The one in-process lock of a lock file (by its absolute path)."""
+    key = os.path.abspath(lock_file)
+    with _THREAD_LOCKS_GUARD:
+        return _THREAD_LOCKS.setdefault(key, threading.RLock())
+
+
 def geojson_bytes(records: list[PlatformRecord]) -> bytes:
     """The registry file's content: a FeatureCollection with one Feature per line (UTF-8)."""
     feats = [json.dumps(f, ensure_ascii=False) for f in to_geojson(records)["features"]]
     return ('{"type": "FeatureCollection", "features": [\n' + ",\n".join(feats) + "\n]}\n").encode()
+
+
+@dataclass
+class _Pending:
+    """One write waiting for a commit, and what came of it."""
+
+    record_id: str
+    record: PlatformRecord | None
+    actor: str
+    op: Operation
+    expect: Any
+    check: WriteCheck | None
+    done: bool = False
+    change: Change | None = None
+    error: BaseException | None = None
+
+
+def _apply_one(current: dict[str, PlatformRecord], item: _Pending) -> Change:
+    """Check one write against ``current`` and make it there; the change it makes."""
+    old = current.get(item.record_id)
+    if item.check is not None and item.record is not None:
+        item.check(same_name(current.values(), item.record))
+    check_expectation(item.record_id, old, item.expect)
+    if old is None and item.record is None:
+        raise RecordNotFoundError(f"no platform {item.record_id!r} to delete")
+    change = Change(
+        item.record_id,
+        item.op,
+        item.actor,
+        before=old.model_dump() if old else None,
+        after=item.record.model_dump() if item.record else None,
+    )
+    if item.record is None:
+        del current[item.record_id]
+    else:
+        current[item.record_id] = item.record
+    return change
+
+
+def same_name(records: Iterable[PlatformRecord], record: PlatformRecord) -> list[PlatformRecord]:
+    """The records other than ``record`` (by id) with its ``name_zh`` (a write check's input)."""
+    return [r for r in records if r.name_zh == record.name_zh and r.id != record.id]
 
 
 def check_expectation(record_id: str, current: PlatformRecord | None, expect: Any) -> None:

@@ -9,7 +9,8 @@ Run ``biomap store init`` once to create the schema (``geo/store/migrations/``):
 Consistency. Every write is one transaction that takes the registry's advisory lock, locks the
 record's row (``SELECT ... FOR UPDATE``), checks the writer's ETag
 (:func:`geo.store.file.check_expectation`), writes the row and its history entry, bumps the
-version and sends ``NOTIFY biomap_registry, '<version>'``. :meth:`PostGISStore.locked` holds the
+version and sends ``NOTIFY biomap_registry`` with the new version and the changed ids
+(:func:`notice`), so a server can fetch just those rows. :meth:`PostGISStore.locked` holds the
 same lock on a dedicated session, so ``biomap ingest``'s read-modify-write excludes every other
 writer in every process, as the file store's lock file does.
 
@@ -54,7 +55,7 @@ from geo.errors import (
 from geo.store._pgconn import Connector
 from geo.store._pgschema import check_schema, migrate
 from geo.store._pgtokens import PgTokenStore
-from geo.store.base import ANY, Change, Operation, etag
+from geo.store.base import ANY, Change, Operation, WriteCheck, etag
 from geo.store.file import LOCK_TIMEOUT_S, check_expectation
 from geo.store.schema import PlatformRecord, validate_records
 
@@ -62,8 +63,12 @@ log = logging.getLogger("biomap.store")
 
 #: The advisory lock every writer takes (``locked()`` on a session, ``write()`` per transaction).
 LOCK_KEY = 0x62696F6D6170_00
-#: The channel :meth:`PostGISStore.listen` listens on; the payload is the new version.
+#: The channel :meth:`PostGISStore.listen` listens on; the payload is :func:`notice`.
 CHANNEL = "biomap_registry"
+#: A notification lists the changed ids only below this size (PostgreSQL stops at 8,000 bytes).
+NOTICE_MAX_BYTES = 7000
+#: What :meth:`PostGISStore.listen` calls: ``callback(version, changed ids or None)``.
+Listener = Callable[[str, list[str] | None], None]
 #: Below this many (estimated) rows :meth:`PostGISStore.estimate_count` counts exactly.
 EXACT_COUNT_BELOW = 10_000
 #: The largest page :meth:`PostGISStore.page` returns.
@@ -80,6 +85,19 @@ _UPSERT = (
     " VALUES (%s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326), %s, %s)"
     " ON CONFLICT (id) DO UPDATE SET record = EXCLUDED.record, geom = EXCLUDED.geom,"
     " etag = EXCLUDED.etag, updated_at = EXCLUDED.updated_at"
+)
+_LOCK = "SELECT set_config('lock_timeout', %s, true), pg_advisory_xact_lock(%s)"
+#: The written record's row and the rows sharing its name (for the write's check), locked.
+_ROWS = "SELECT id, record FROM platforms WHERE id = %s OR record->>'name_zh' = %s FOR UPDATE"
+_DELETE = "DELETE FROM platforms WHERE id = %s"
+#: A write's row, history, version and notification (payload as :func:`notice` makes it).
+_WRITE = (
+    "WITH w AS ({row}),"
+    " h AS (INSERT INTO platform_history (id, op, actor, at, before, after)"
+    " VALUES (%s, %s, %s, %s, %s, %s) RETURNING seq),"
+    " v AS (UPDATE biomap_registry_version SET version = version + 1 RETURNING version)"
+    " SELECT h.seq, v.version, pg_notify(%s, json_build_object("
+    "'version', v.version::text, 'ids', json_build_array(%s::text))::text) FROM h, v"
 )
 _HISTORY = (
     "INSERT INTO platform_history (id, op, actor, at, before, after)"
@@ -179,9 +197,7 @@ class PostGISStore:
     def _cursor(self, *, write: bool = False) -> Iterator[psycopg.Cursor[Any]]:
         """A cursor on a checked schema; ``write``: in a transaction holding the writers' lock."""
         with self._db.connection() as conn:
-            if not self._schema_ok:
-                check_schema(conn, location=self.location)
-                self._schema_ok = True
+            self._check_schema(conn)
             if not write:
                 with conn.cursor() as cur:
                     yield cur
@@ -220,6 +236,14 @@ class PostGISStore:
             cur.execute("SELECT record FROM platforms WHERE id = %s", (record_id,))
             row = cur.fetchone()
         return PlatformRecord.model_validate(row[0]) if row else None
+
+    def records(self, ids: list[str]) -> dict[str, PlatformRecord]:
+        """The current records among ``ids`` by id (one query on the primary key)."""
+        if not ids:
+            return {}
+        with self._cursor() as cur:
+            cur.execute("SELECT id, record FROM platforms WHERE id = ANY(%s)", (list(ids),))
+            return {rid: PlatformRecord.model_validate(rec) for rid, rec in cur}
 
     def version(self) -> str:
         """The registry's change counter (every write adds one)."""
@@ -364,38 +388,80 @@ class PostGISStore:
         actor: str,
         op: Operation,
         expect: str | None = ANY,
+        check: WriteCheck | None = None,
     ) -> Change:
-        """Create, replace or delete one record in one transaction (see :class:`PlatformStore`)."""
+        """Create, replace or delete one record in one transaction (see :class:`PlatformStore`).
+
+        Nothing is loaded but the record's row (locked ``FOR UPDATE``) and, for ``check``, the
+        rows named like it (an index on ``record->>'name_zh'``); the advisory lock makes the
+        check and the write one step for every writer.
+        """
         if record is not None and record.id != record_id:
             raise RecordInvalidError(
                 f"cannot write record {record.id!r} as {record_id!r}",
                 {"id": "must match the record's id"},
             )
         now = _now()
+        name = record.name_zh if check is not None and record is not None else None
         try:
-            with self._cursor(write=True) as cur:
-                cur.execute("SELECT record FROM platforms WHERE id = %s FOR UPDATE", (record_id,))
-                row = cur.fetchone()
-                old = PlatformRecord.model_validate(row[0]) if row else None
-                check_expectation(record_id, old, expect)
-                if old is None and record is None:
-                    raise RecordNotFoundError(f"no platform {record_id!r} to delete")
-                change = Change(
-                    record_id,
-                    op,
-                    actor,
-                    at=now.isoformat(timespec="microseconds"),
-                    before=old.model_dump() if old else None,
-                    after=record.model_dump() if record else None,
-                )
-                if record is None:
-                    cur.execute("DELETE FROM platforms WHERE id = %s", (record_id,))
-                else:
-                    cur.execute(_UPSERT, self._row(record, now))
-                self._log(cur, [change], now)
+            with self._db.connection() as conn:
+                self._check_schema(conn)
+                with conn.pipeline(), conn.transaction():
+                    # round trip 1: the lock, the record's row and the rows named like it
+                    conn.execute(_LOCK, (f"{round(self._lock_timeout * 1000)}ms", LOCK_KEY))
+                    rows = conn.execute(_ROWS, (record_id, name)).fetchall()
+                    current = {rid: PlatformRecord.model_validate(rec) for rid, rec in rows}
+                    old = current.pop(record_id, None)
+                    if check is not None and record is not None:
+                        check(list(current.values()))
+                    check_expectation(record_id, old, expect)
+                    if old is None and record is None:
+                        raise RecordNotFoundError(f"no platform {record_id!r} to delete")
+                    change = Change(
+                        record_id,
+                        op,
+                        actor,
+                        at=now.isoformat(timespec="microseconds"),
+                        before=old.model_dump() if old else None,
+                        after=record.model_dump() if record else None,
+                    )
+                    # round trip 2: row, history, version and notification in one statement,
+                    # and the commit (its result is read once the pipeline has synced)
+                    query, params = self._write_query(record_id, record, change, now)
+                    written = conn.execute(query, params)
+                seq, version, _ = written.fetchone() or (None, 0, None)
+            change.seq = seq
+            change.version_before, change.version = str(version - 1), str(version)
+            change.step_ids = (record_id,)
         except psycopg.errors.UniqueViolation as exc:  # only if a writer bypassed the lock
             raise RecordExistsError(f"platform {record_id!r} already exists") from exc
         return change
+
+    def _check_schema(self, conn: psycopg.Connection[Any]) -> None:
+        if not self._schema_ok:
+            check_schema(conn, location=self.location)
+            self._schema_ok = True
+
+    def _write_query(
+        self,
+        record_id: str,
+        record: PlatformRecord | None,
+        change: Change,
+        now: dt.datetime,
+    ) -> tuple[str, tuple[Any, ...]]:
+        """One statement writing the row (or deleting it), its history entry, the version and
+        the notification; it returns the entry's ``seq`` and the new version."""
+        history = (
+            change.id,
+            change.op,
+            change.actor,
+            now,
+            _jsonb(change.before),
+            _jsonb(change.after),
+        )
+        if record is None:
+            return _WRITE.format(row=_DELETE), (record_id, *history, CHANNEL, record_id)
+        return _WRITE.format(row=_UPSERT), (*self._row(record, now), *history, CHANNEL, record_id)
 
     def save(self, records: list[PlatformRecord], *, actor: str = "biomap") -> list[Change]:
         """Make the registry exactly ``records`` in one transaction; history for the diff only."""
@@ -441,8 +507,9 @@ class PostGISStore:
         return (record.id, _jsonb(data), record.lon, record.lat, etag(data), now)
 
     @staticmethod
-    def _log(cur: psycopg.Cursor[Any], changes: list[Change], now: dt.datetime) -> None:
-        """Append the history rows, bump the version and announce it (on commit)."""
+    def _log(cur: psycopg.Cursor[Any], changes: list[Change], now: dt.datetime) -> int:
+        """Append the history rows, bump the version and announce it with the changed ids (on
+        commit); return the new version."""
         rows = [(c.id, c.op, c.actor, now, _jsonb(c.before), _jsonb(c.after)) for c in changes]
         cur.executemany(_HISTORY, rows, returning=True)
         for change in changes:
@@ -451,7 +518,9 @@ class PostGISStore:
             cur.nextset()
         cur.execute("UPDATE biomap_registry_version SET version = version + 1 RETURNING version")
         row = cur.fetchone()
-        cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(row[0] if row else "")))
+        version = int(row[0]) if row else 0
+        cur.execute("SELECT pg_notify(%s, %s)", (CHANNEL, notice(version, [c.id for c in changes])))
+        return version
 
     def tokens(self) -> PgTokenStore:
         """The token hashes in the ``api_tokens`` table."""
@@ -461,15 +530,16 @@ class PostGISStore:
 
     def listen(
         self,
-        callback: Callable[[str], None],
+        callback: Listener,
         *,
         stop_event: threading.Event,
         max_backoff: float = 5.0,
     ) -> threading.Thread:
-        """Call ``callback(version)`` on every change of the registry, from any process.
+        """Call ``callback(version, ids)`` on every change of the registry, from any process.
 
-        A daemon thread with its own session runs ``LISTEN biomap_registry``. It also calls
-        back with the current version each time it (re)connects, because notifications sent
+        ``ids`` are the records the change touched (``None`` when not known). A daemon thread
+        with its own session runs ``LISTEN biomap_registry``. It also calls back with the
+        current version and ``None`` each time it (re)connects, because notifications sent
         while it was disconnected are lost; after losing the database it reconnects with
         backoff (up to ``max_backoff`` seconds). It ends soon after ``stop_event`` is set.
         """
@@ -483,7 +553,7 @@ class PostGISStore:
         return thread
 
     def _listen_loop(
-        self, callback: Callable[[str], None], stop_event: threading.Event, max_backoff: float
+        self, callback: Listener, stop_event: threading.Event, max_backoff: float
     ) -> None:
         delay = 0.1
         while not stop_event.is_set():
@@ -496,26 +566,52 @@ class PostGISStore:
                 return
             delay = min(delay * 2, max_backoff)
 
-    def _listen_once(self, callback: Callable[[str], None], stop_event: threading.Event) -> None:
+    def _listen_once(self, callback: Listener, stop_event: threading.Event) -> None:
         with self._db.connect() as conn:
             conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
             row = conn.execute("SELECT version FROM biomap_registry_version").fetchone()
-            _call(callback, str(row[0] if row else 0))
+            _call(callback, str(row[0] if row else 0), None)  # what changed while away: unknown
             idle = 0.0
             while not stop_event.is_set():
                 got = False
                 for note in conn.notifies(timeout=0.5):
                     got = True
-                    _call(callback, note.payload)
+                    _call(callback, *parse_notice(note.payload))
                 idle = 0.0 if got else idle + 0.5
                 if idle >= 10.0:  # a silent network loses a session quietly: ask now and then
                     conn.execute("")
                     idle = 0.0
 
 
-def _call(callback: Callable[[str], None], version: str) -> None:
+def notice(version: int, ids: list[str]) -> str:
+    """A change notification's payload: ``{"version": "12", "ids": [...]}`` (the new version
+    and the ids the transaction changed; without ``ids`` when too many to list)."""
+    body = orjson.dumps({"version": str(version), "ids": ids})
+    if len(body) > NOTICE_MAX_BYTES:
+        body = orjson.dumps({"version": str(version)})
+    return body.decode()
+
+
+def parse_notice(payload: str) -> tuple[str, list[str] | None]:
+    """The version and the changed ids (``None``: not known) of a notification's payload.
+
+    A bare version (an older biomap's payload) has no ids.
+    """
     try:
-        callback(version)
+        data = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return payload.strip(), None
+    if not isinstance(data, dict):
+        return str(data), None
+    ids = data.get("ids")
+    if not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+        ids = None
+    return str(data.get("version", "")), ids
+
+
+def _call(callback: Listener, version: str, ids: list[str] | None) -> None:
+    try:
+        callback(version, ids)
     except Exception:  # a failing callback must not stop the notifications
         log.exception("registry change callback failed for version %s", version)
 

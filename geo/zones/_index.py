@@ -3,7 +3,11 @@
 Most cells of a grid lie wholly inside one zone or wholly outside every zone; a point in such a
 cell is answered by arithmetic and one array lookup. For the cells that a zone edge crosses, the
 zones are clipped to the cell once, at build time; a point there is tested only against those
-few small pieces, in priority order. The answer is the same as the exact test against the whole
+few small pieces, in priority order. Each such *mixed* cell is split again into ``sub x sub``
+fine cells: a fine cell that no zone edge comes near (the edges are densified to pieces no
+longer than a fine cell, and every fine cell their grown bounding boxes touch is marked) is
+labelled once with the exact answer at its centre, so most points near a border are answered
+by lookup too, and only points in marked fine cells are tested against the pieces. The answer is the same as the exact test against the whole
 polygons (:meth:`ZoneIndex.exact`): a cell is "pure" only if the zone that would win there
 properly contains the whole cell, grown by a small margin for rounding, and the pieces are
 clipped with the same grown cell, so every point of the cell keeps its relation to every zone.
@@ -31,9 +35,13 @@ class ZoneIndex:
         Priority per zone, lower wins when several zones cover a point.
     cells
         Grid cells along the longer side of the zones' bounding box.
+    sub
+        Fine cells along each side of a mixed cell (1: no fine level).
     """
 
-    def __init__(self, geometries: NDArray, rank: NDArray, *, cells: int = 128) -> None:
+    def __init__(
+        self, geometries: NDArray, rank: NDArray, *, cells: int = 128, sub: int = 32
+    ) -> None:
         geoms = np.asarray(geometries, dtype=object)
         usable = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
         self._positions = np.flatnonzero(usable)
@@ -50,6 +58,21 @@ class ZoneIndex:
         self._nx = max(1, int(np.ceil((x1 - x0) / step)))
         self._ny = max(1, int(np.ceil((y1 - y0) / step)))
         self._grid = self._classify()
+        self._refine(self._grid, max(1, sub))
+
+    def describe(self) -> str:
+        """The grid's shape: cells, how many are pure (one zone or none) and mixed, pieces."""
+        if self._grid is None:
+            return "empty (no usable zone)"
+        mixed = int((self._grid == _MIXED).sum())
+        fine = int((self._fine == _MIXED).sum())
+        return (
+            f"{self._nx} x {self._ny} cells of {self._step:.4f} deg, "
+            f"{self._grid.size - mixed} pure, {mixed} mixed, "
+            f"{len(getattr(self, '_piece_zone', ()))} pieces; "
+            f"mixed cells split {self._sub} x {self._sub}: {fine} of {self._fine.size} "
+            f"fine cells near an edge"
+        )
 
     def _classify(self) -> NDArray[np.int32]:
         gx, gy = np.meshgrid(np.arange(self._nx), np.arange(self._ny), indexing="xy")
@@ -84,6 +107,49 @@ class ZoneIndex:
         np.add.at(self._piece_start, cell + 1, 1)
         self._piece_start = np.cumsum(self._piece_start)
 
+    def _refine(self, grid: NDArray[np.int32], sub: int) -> None:
+        """Split every mixed cell into ``sub x sub`` fine cells and label the untouched ones."""
+        flat = grid.ravel()
+        mixed = np.flatnonzero(flat == _MIXED)
+        self._sub, self._fstep = sub, self._step / sub
+        self._block = np.full(flat.size, -1, dtype=np.int64)
+        self._block[mixed] = np.arange(len(mixed))
+        touched = np.zeros((len(mixed), sub * sub), dtype=bool)
+        if sub == 1:
+            touched[:] = True  # no fine level: every point of a mixed cell meets the pieces
+        elif len(mixed):
+            self._mark_edges(touched)
+        # untouched fine cells: the exact answer at the centre holds for the whole cell
+        block, local = np.nonzero(~touched)
+        cell = mixed[block]
+        cx = self._x0 + (cell % self._nx) * self._step + (local % sub + 0.5) * self._fstep
+        cy = self._y0 + (cell // self._nx) * self._step + (local // sub + 0.5) * self._fstep
+        self._fine = np.full(touched.shape, _MIXED, dtype=np.int32)
+        if len(cell):
+            self._fine[block, local] = self._in_pieces(cell, cx, cy)
+
+    def _mark_edges(self, touched: NDArray[np.bool_]) -> None:
+        """Mark every fine cell that a zone edge (grown by the margin) may touch."""
+        sub, fs = self._sub, self._fstep
+        lines = shapely.get_parts(shapely.boundary(self._geoms))
+        lines = shapely.segmentize(lines, fs / 2)
+        xy, which = shapely.get_coordinates(lines, return_index=True)
+        same = which[1:] == which[:-1]
+        a, b = xy[:-1][same], xy[1:][same]
+        lo = (np.minimum(a, b) - _EPS - (self._x0, self._y0)) / fs
+        hi = (np.maximum(a, b) + _EPS - (self._x0, self._y0)) / fs
+        lo, hi = np.floor(lo).astype(np.int64), np.floor(hi).astype(np.int64)
+        span = hi - lo
+        limit = (self._nx * sub - 1, self._ny * sub - 1)
+        for dx in range(int(span[:, 0].max(initial=0)) + 1):
+            for dy in range(int(span[:, 1].max(initial=0)) + 1):
+                ok = (span[:, 0] >= dx) & (span[:, 1] >= dy)
+                gx = np.clip(lo[ok, 0] + dx, 0, limit[0])
+                gy = np.clip(lo[ok, 1] + dy, 0, limit[1])
+                blk = self._block[(gy // sub) * self._nx + gx // sub]
+                hit = blk >= 0
+                touched[blk[hit], (gy[hit] % sub) * sub + gx[hit] % sub] = True
+
     def _best_per_item(self, item: NDArray, zone: NDArray, n: int) -> NDArray[np.int64]:
         """For each item, the zone (tree position) with the lowest rank among its hits; -1 if none."""
         order = np.lexsort((self._rank[zone], item))
@@ -113,9 +179,20 @@ class ZoneIndex:
         out[idx[pure]] = self._positions[label[pure]]
         mixed = idx[label == _MIXED]
         if len(mixed):
-            cells = fy[mixed].astype(np.intp) * self._nx + fx[mixed].astype(np.intp)
-            out[mixed] = self._in_pieces(cells, x[mixed], y[mixed])
+            out[mixed] = self._in_fine(fx[mixed], fy[mixed], x[mixed], y[mixed])
         return out
+
+    def _in_fine(self, fx: NDArray, fy: NDArray, x: NDArray, y: NDArray) -> NDArray[np.int64]:
+        """Points in mixed cells: the fine cell's label, else the pieces of the cell."""
+        cells = fy.astype(np.intp) * self._nx + fx.astype(np.intp)
+        sub = self._sub
+        jx = np.clip(np.floor((x - self._x0 - fx * self._step) / self._fstep), 0, sub - 1)
+        jy = np.clip(np.floor((y - self._y0 - fy * self._step) / self._fstep), 0, sub - 1)
+        label = self._fine[self._block[cells], jy.astype(np.intp) * sub + jx.astype(np.intp)]
+        rest = np.flatnonzero(label == _MIXED)
+        if len(rest):
+            label[rest] = self._in_pieces(cells[rest], x[rest], y[rest])
+        return label
 
     def _in_pieces(self, cells: NDArray, x: NDArray, y: NDArray) -> NDArray[np.int64]:
         """Test points against the clipped pieces of their cells, best rank first."""

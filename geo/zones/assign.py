@@ -23,6 +23,7 @@ from geo.zones.layers import ZoneLayer
 
 if TYPE_CHECKING:
     from geo.cities.city import City
+    from geo.store.schema import PlatformRecord
 
 
 def assign_points(
@@ -87,12 +88,17 @@ class AssignmentReport:
     conflicts: list[dict[str, str | None]] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     per_district: dict[str, int] = field(default_factory=dict)
+    #: A region's platforms per member city (``city_adcode -> count``); empty for a city.
+    per_city: dict[str, int] = field(default_factory=dict)
     city_name: str = "the city"
 
     def lines(self) -> list[str]:
         """The report as human-readable lines."""
         out = [f"{self.total} platforms assigned"]
         out += [f"  {code}: {n}" for code, n in sorted(self.per_district.items())]
+        if self.per_city:
+            out.append("per city:")
+            out += [f"  {code}: {n}" for code, n in sorted(self.per_city.items())]
         out.append(
             f"{len(self.outside_city)} outside {self.city_name}: {', '.join(self.outside_city) or '-'}"
         )
@@ -114,7 +120,7 @@ def assign_platforms(
 
     Sets ``district_adcode`` (administrative), ``managing_adcode`` (from the management areas
     where one applies, else the administrative district) and ``zone_<layer>`` for every other
-    layer. Flags points outside the city and points whose district differs from the one their
+    layer. In a region (``prd``) ``zone_cities`` is the city adcode of the platform's unit. Flags points outside the city and points whose district differs from the one their
     address names (an explained ``district_override`` is still reported, marked as such).
 
     Parameters
@@ -145,6 +151,11 @@ def assign_platforms(
     for name in layers:
         if name != "districts":
             out[f"zone_{name}"] = result[name]
+    if city.is_region and "cities" in layers:
+        # a region's city is its unit's city (so a point on a city border cannot disagree)
+        out["zone_cities"] = out["district_adcode"].map(city.unit_city).astype(object)
+        out["zone_cities"] = out["zone_cities"].where(out["zone_cities"].notna(), None)
+        report.per_city = out["zone_cities"].value_counts().to_dict()
     ids = out["id"].astype(str) if "id" in out else out.index.astype(str)
     report.outside_city = ids[out["district_adcode"].isna()].tolist()
     report.per_district = out["district_adcode"].value_counts().to_dict()
@@ -154,6 +165,34 @@ def assign_platforms(
     if "address_zh" in out:
         report.conflicts = _conflicts(out, ids, city)
     return out, report
+
+
+def assign_record(
+    record: PlatformRecord, city: City, layers: Mapping[str, ZoneLayer] | None = None
+) -> PlatformRecord:
+    """:func:`assign_platforms` for one record, without a frame (an edit, a snapshot update).
+
+    Sets the same fields to the same values as :func:`assign_platforms` on a one-row frame
+    (``district_adcode``, ``managing_adcode``, ``zones``: the record's own, then every layer's
+    but the districts'), looking the point up in each layer's grid index directly.
+
+    Returns
+    -------
+    PlatformRecord
+        A new, validated record (``record`` is not changed).
+    """
+    layers = dict(layers or city.zone_layers())
+    lon = np.array([record.lon], dtype=np.float64)
+    lat = np.array([record.lat], dtype=np.float64)
+    found: dict[str, str | None] = {}
+    for name, layer in layers.items():
+        pos = int(layer.index.lookup(lon, lat)[0])
+        found[name] = None if pos < 0 else layer.zones["zone_id"].to_numpy(dtype=object)[pos]
+    district = found.pop("districts", None)
+    managing = city.managing_adcode(record.lon, record.lat, district)
+    data = record.model_dump()
+    data.update(district_adcode=district, managing_adcode=managing, zones={**record.zones, **found})
+    return type(record).model_validate(data)
 
 
 def _conflicts(out: gpd.GeoDataFrame, ids: pd.Series, city: City) -> list[dict[str, str | None]]:

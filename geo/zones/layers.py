@@ -114,6 +114,38 @@ def units_layer(city: City) -> ZoneLayer:
     )
 
 
+def cities_layer(region: City) -> ZoneLayer:
+    """A region's member cities as the ``cities`` zone layer (``zone_id`` = the city adcode).
+
+    Each zone is the member's outline with its attributes (official area, 2020 census
+    population, each with source and status); a member whose outline has several rows is
+    dissolved into one zone.
+    """
+    rows = []
+    for member in region.members:
+        outline = member.outline
+        if len(outline) != 1:
+            outline = outline.dissolve().assign(adcode=member.profile.adcode)
+        row = outline.iloc[[0]].copy()
+        row["adcode"] = member.profile.adcode
+        row["name_zh"], row["name_en"] = member.profile.name_zh, member.profile.name_en
+        rows.append(row)
+    gdf = gpd.GeoDataFrame(pd.concat(rows, ignore_index=True), crs=region.units.crs)
+    gdf.insert(0, "zone_id", gdf["adcode"])
+    return ZoneLayer(
+        name="cities",
+        zones=gdf,
+        title_zh="城市",
+        title_en="Cities",
+        provenance={
+            "source": "the member cities' outlines (union of their units): "
+            + (str(gdf["source"].iloc[0]).split(";")[0] if "source" in gdf else ""),
+            "licence": str(gdf["licence"].iloc[0]) if "licence" in gdf else "",
+        },
+        equal_area_crs=region.equal_area_crs,
+    )
+
+
 def profile_layer(spec: ZoneLayerSpec, *, equal_area_crs: str | None = None) -> ZoneLayer:
     """A zone layer declared in a city profile (title, provenance, provisional flag)."""
     layer = load_zone_layer(spec.path, name=spec.name, equal_area_crs=equal_area_crs)

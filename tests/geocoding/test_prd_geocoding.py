@@ -12,14 +12,12 @@ from typer.testing import CliRunner
 
 from geo import DATA_DIR
 from geo.cities import open_city
-from geo.cities.profile import CITIES_DIR
 from geo.cli import app
 from geo.geocoding.gazetteer import read_gazetteer
 from geo.geocoding.geocoder import Geocoder
 from geo.geocoding.region import member_cities
-from tests.geocoding.region_stand_in import prd_region
 
-PRD = prd_region()
+PRD = open_city("prd")
 CODER = Geocoder(PRD)
 MEMBERS = member_cities(PRD)
 OTHER_CITIES = [m.id for m in MEMBERS if m.id != "guangzhou"]
@@ -353,11 +351,6 @@ def test_cli_json_has_city_adcode(city, address, district, city_adcode):
         assert key in row
 
 
-@pytest.mark.xfail(
-    not (CITIES_DIR / "prd.toml").exists(),
-    reason="data/cities/prd.toml comes with branch i11-prd (City.members); passes once merged",
-    strict=True,
-)
 def test_cli_geocodes_the_region():
     result = runner.invoke(
         app,
@@ -374,9 +367,9 @@ def test_cli_geocodes_the_region():
 def test_names_keep_a_fixed_order_whatever_the_hash_seed():
     """Fuzzy ties are broken by name order: it must not depend on PYTHONHASHSEED."""
     code = (
-        "from tests.geocoding.region_stand_in import prd_region\n"
+        "from geo.cities import open_city\n"
         "from geo.geocoding.geocoder import Geocoder\n"
-        "print('|'.join(Geocoder(prd_region()).gazetteer.names))\n"
+        "print('|'.join(Geocoder(open_city('prd')).gazetteer.names))\n"
     )
     runs = [
         subprocess.run(

@@ -1,4 +1,8 @@
-"""Every notebook runs top to bottom against a real uvicorn server on 127.0.0.1."""
+"""Every notebook runs top to bottom against a real uvicorn server on 127.0.0.1.
+
+A notebook names the city its server must serve in its metadata (``biomap.city``; the default
+city otherwise): ``prd_region.ipynb`` needs ``BIOMAP_CITY=prd``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -26,11 +31,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
+@contextmanager
+def _serving(city: str | None) -> Iterator[str]:
     port = _free_port()
+    settings = Settings(city=city) if city else Settings()
     config = uvicorn.Config(
-        create_app(Settings()), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -46,9 +52,11 @@ def server() -> Iterator[str]:
     else:
         srv.should_exit = True
         raise RuntimeError(f"uvicorn did not answer on {url} within 60 s")
-    yield url
-    srv.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield url
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
 
 
 def test_there_is_a_notebook():
@@ -66,12 +74,13 @@ def test_notebook_is_stored_without_outputs(path: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_against_the_api(path: Path, server: str, monkeypatch):
-    monkeypatch.setenv("BIOMAP_API_URL", server)  # the kernel inherits the environment
+def test_notebook_runs_against_the_api(path: Path, monkeypatch):
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
-    client.execute()  # raises CellExecutionError with the failing cell's traceback
+    with _serving(nb.metadata.get("biomap", {}).get("city")) as server:
+        monkeypatch.setenv("BIOMAP_API_URL", server)  # the kernel inherits the environment
+        client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}})  # fmt: skip
+        client.execute()  # raises CellExecutionError with the failing cell's traceback
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")

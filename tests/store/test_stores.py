@@ -153,3 +153,89 @@ def test_tokens_keep_hashes_and_revocation(store):
     revoked = tokens.revoke("alice")
     assert revoked.revoked is not None
     assert tokens.find("a" * 64).revoked is not None
+
+
+def test_concurrent_writes_each_acknowledged_only_once_stored(store, store_location, shipped):
+    """Sixteen threads write at once (the file store commits them in groups): every write that
+    returned is on disk when it returns, once in the history, with the version links a server
+    follows; the refused ones (a stale ETag, a failed check) change nothing."""
+    from geo.errors import RecordInvalidError
+
+    base = shipped[0]
+    stale = shipped[3]
+    acknowledged: dict[str, object] = {}
+    refused: list[str] = []
+    durable: list[bool] = []
+    barrier = threading.Barrier(16)
+
+    def refuse(_same_name):
+        raise RecordInvalidError("refused by the check", {"name_zh": "test"})
+
+    def write(n: int) -> None:
+        rid = f"gz-group-{n:04d}"
+        record = base.model_copy(update={"id": rid, "name_zh": f"组提交{n}"})
+        barrier.wait()
+        try:
+            if n % 5 == 4:  # a stale precondition
+                store.write(stale.id, stale, actor="t", op="replace", expect='"stale"')
+            elif n % 5 == 3:
+                store.write(rid, record, actor="t", op="create", expect=None, check=refuse)
+            else:
+                change = store.write(rid, record, actor="t", op="create", expect=None)
+                acknowledged[rid] = change
+                reader = open_store(store_location)  # another reader sees it at once
+                durable.append(reader.get(rid) is not None)
+                reader.close()
+                return
+        except (PreconditionFailedError, RecordInvalidError):
+            refused.append(rid)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(acknowledged) == 10
+    assert len(refused) == 6
+    assert all(durable)
+    stored = {r.id for r in store.load()}
+    assert set(acknowledged) <= stored
+    assert not {f"gz-group-{n:04d}" for n in range(16) if n % 5 in (3, 4)} & stored
+    assert len(stored) == len(shipped) + 10
+    seqs = []
+    for rid, change in acknowledged.items():
+        history = store.history(rid)
+        assert [c.op for c in history] == ["create"]
+        seqs.append(history[0].seq)
+        assert change.version_before
+        assert change.version
+        assert change.version_before != change.version
+    assert len(set(seqs)) == 10
+    assert all(c.op != "replace" for c in store.history(stale.id))
+
+
+def test_a_postgis_notification_names_the_version_and_the_changed_id(pg_url, shipped):
+    """Other servers fetch just the changed rows: the payload carries the id (and a reconnect
+    reports the version with no ids: what changed meanwhile is unknown)."""
+    import time
+
+    store = open_store(pg_url)
+    store.save(shipped, actor="import")
+    heard: list[tuple[str, list[str] | None]] = []
+    stop = threading.Event()
+    listener = store.listen(lambda v, ids: heard.append((v, ids)), stop_event=stop)
+    try:
+        deadline = time.monotonic() + 5
+        while not heard and time.monotonic() < deadline:
+            time.sleep(0.02)
+        record = shipped[2].model_copy(update={"name_en": "notified"})
+        change = store.write(record.id, record, actor="a", op="replace", expect=etag(shipped[2]))
+        while len(heard) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        listener.join(timeout=5)
+        store.close()
+    assert heard[0][1] is None
+    assert heard[1] == (change.version, [record.id])
+    assert int(change.version) == int(change.version_before) + 1

@@ -124,3 +124,22 @@ def test_outside_points_and_address_conflicts_are_reported(city):
     _, report = assign_platforms(platforms, city)
     assert report.outside_city == [platforms["id"].iloc[0]]
     assert [c["id"] for c in report.conflicts] == [platforms["id"].iloc[1]]
+
+
+def test_assign_record_equals_assign_platforms_on_one_row(city):
+    """The one-row path (edits, snapshot updates) gives the frame path's fields exactly: every
+    shipped record, the Bio-Island rule (managed by another district) and a point outside."""
+    from geo.store import PlatformRecord, frame_to_records, open_store, records_to_frame
+    from geo.zones.assign import assign_record
+
+    layers = city.zone_layers()
+    shipped = open_store().load()
+    outside = shipped[0].model_copy(update={"id": "gz-outside", "lon": 100.0, "lat": 30.0})
+    records = [*shipped, outside]
+    frame, _ = assign_platforms(records_to_frame(records), city, layers)
+    expected = [PlatformRecord.model_validate(r) for r in frame_to_records(frame)]
+    got = [assign_record(r, city, layers) for r in records]
+    assert [r.model_dump() for r in got] == [r.model_dump() for r in expected]
+    assert [list(r.zones) for r in got] == [list(r.zones) for r in expected]
+    assert got[-1].district_adcode is None
+    assert any(r.district_adcode != r.managing_adcode for r in got)  # Bio-Island is covered
