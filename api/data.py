@@ -469,7 +469,8 @@ class ServiceData:
         return result
 
     def _assigned_zones(self, layer_name: str, district_basis: str) -> pd.Series | None:
-        """The zone of every platform, as assigned at load (``None``: assign again)."""
+        """The zone of every platform as the service assigned it (at load, and each edited
+        record again); ``None``: density assigns the points itself."""
         if layer_name == "districts":
             column = "managing_adcode" if district_basis == "managing" else "district_adcode"
         else:
