@@ -254,6 +254,13 @@ def test_the_browsers_density_and_classes_equal_the_servers(visit, site):
                     ".map(r => r.textContent)"
                 )
                 assert legend == view["classes"]["labels"]
+                fills = page.evaluate(
+                    "() => Object.fromEntries([...document.querySelectorAll("
+                    "'.leaflet-bm-choro-pane path[data-zone]')]"
+                    ".map(p => [p.dataset.zone, p.getAttribute('fill')]))"
+                )
+                located = {str(z["zone_id"]) for z in density["zones"] if z["area_km2"] is not None}
+                assert fills == {z: c for z, c in view["classes"]["fill"].items() if z in located}
                 assert page.text_content("#bm-subtitle") == view["subtitle"]
                 seen["schemes"].add(view["classes"]["scheme"])
             zones = density["zones"]

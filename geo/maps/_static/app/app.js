@@ -294,10 +294,14 @@
 
   function drawChoropleth(classes) {
     var map = app.map;
+    var fill = (classes && classes.fill) || {};
+    if (choroLayer && choroLayer.bmLayer === S.layer) { // same zones: recolour, keep the shapes
+      choroLayer.setStyle(function (f) { return zoneStyle(S.layer, fill[String(f.properties.zone_id)]); });
+      return;
+    }
     if (choroLayer) { map.removeLayer(choroLayer); choroLayer = null; }
     var data = zoneData[S.layer];
     if (!data) return;
-    var fill = (classes && classes.fill) || {};
     choroLayer = L.geoJSON(data, {
       pane: "bm-choro",
       filter: function (f) { return !!f.geometry; },
@@ -305,8 +309,13 @@
       onEachFeature: function (f, layer) {
         layer.bindTooltip(tooltipFor(f.properties, true), { sticky: true });
         layer.on("click", function () { selectZone(String(f.properties.zone_id), false); });
+        layer.on("add", function () {
+          var path = layer.getElement && layer.getElement();
+          if (path) path.setAttribute("data-zone", String(f.properties.zone_id));
+        });
       },
     }).addTo(map);
+    choroLayer.bmLayer = S.layer;
   }
 
   function drawOverlays() {
@@ -1154,9 +1163,8 @@
       app.density = localDensity(S.layer, app.selection);
       app.classes = choroplethClasses(app.density.zones, S.metric);
     });
-    drawChoropleth(app.classes);
-    drawLegend();
-    drawTable();
+    timed("choropleth", function () { drawChoropleth(app.classes); });
+    timed("table", function () { drawLegend(); drawTable(); });
     if (S.selectedZone) selectZone(S.selectedZone, false);
     app.drawn += 1;
     var drawnNow = app.drawn;
