@@ -463,9 +463,19 @@ class ServiceData:
                 city=self.city,
                 filter=flt,
                 district_basis=district_basis,
+                zone_ids=self._assigned_zones(layer_name, district_basis),
             )
             self.cache.put(key, result)
         return result
+
+    def _assigned_zones(self, layer_name: str, district_basis: str) -> pd.Series | None:
+        """The zone of every platform as the service assigned it (at load, and each edited
+        record again); ``None``: density assigns the points itself."""
+        if layer_name == "districts":
+            column = "managing_adcode" if district_basis == "managing" else "district_adcode"
+        else:
+            column = f"zone_{layer_name}"
+        return self.platforms.get(column)
 
 
 def queryable_types(coll: Collection) -> dict[str, str]:

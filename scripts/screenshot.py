@@ -54,7 +54,11 @@ def main() -> int:
 
         page.route("**/*", route)
         page.goto(f"{server.url}/#{args.hash}")
-        page.wait_for_function("() => Number(document.body.dataset.drawn) > 0", timeout=60_000)
+        page.wait_for_function(  # drawn, and the server's title for that drawing is in
+            "() => Number(document.body.dataset.drawn) > 0"
+            " && document.body.dataset.viewed === document.body.dataset.drawn",
+            timeout=60_000,
+        )
         if "sel=" in args.hash:  # a selected zone: its platforms and chain gaps are listed
             page.wait_for_selector("#bm-chain", timeout=60_000)
         page.evaluate(

@@ -11,6 +11,7 @@ for download; items pages stop at ``BIOMAP_MAX_LIMIT``). Nothing is fetched from
 
 from __future__ import annotations
 
+import functools
 import gzip
 from collections.abc import Callable
 from html import escape
@@ -145,22 +146,31 @@ async def view(
     layer: LayerParam = "districts",
     metric: AppMetric = "count",
     lang: Lang = "zh",
+    classes: Annotated[
+        bool,
+        Query(description="Include the choropleth classes (false: title and counts only)."),
+    ] = True,
 ) -> Response:
     """What ``/maps/snapshot.*`` prints for the same parameters: the title, the subtitle (data
     date, platforms shown, filter) and the choropleth classes (breaks, colours, labels, each
-    zone's colour); and how many platforms the filter selects."""
+    zone's colour); and how many platforms the filter selects. The app computes the classes
+    itself and asks with ``classes=false`` (no density table is computed then)."""
     data = _data(request)
     flt = platforms.filter()
     get_layer(data.layers, layer)  # unknown layer -> 400 before any work
-    key = ("app-view", flt, layer, metric, lang)
+    key = ("app-view", flt, layer, metric, lang, classes)
     prepared = data.cache.get(key)
     if prepared is None:
-        prepared = await run_in_threadpool(_view, data, platforms, layer, metric, lang)
+        prepared = await run_in_threadpool(
+            functools.partial(_view, classes=classes), data, platforms, layer, metric, lang
+        )
         data.cache.put(key, prepared)
     return send(request, prepared, max_age=0)
 
 
-def _view(data: ServiceData, query: PlatformQuery, layer: str, metric: str, lang: str) -> Prepared:
+def _view(
+    data: ServiceData, query: PlatformQuery, layer: str, metric: str, lang: str, *, classes: bool
+) -> Prepared:
     from geo.captions import data_date, page_heading
     from geo.maps.app import choropleth_classes
 
@@ -170,14 +180,9 @@ def _view(data: ServiceData, query: PlatformQuery, layer: str, metric: str, lang
         data.city, data.layers[layer], metric, flt, lang=lang, shown=shown,
         date=data_date(data.platforms), layers=data.layers,
     )  # fmt: skip
-    table = data.density(layer, flt).table
-    body = {
-        "title": title,
-        "subtitle": subtitle,
-        "count": shown,
-        "filter": query.describe(),
-        "classes": choropleth_classes(table, metric),
-    }
+    body = {"title": title, "subtitle": subtitle, "count": shown, "filter": query.describe()}
+    if classes:
+        body["classes"] = choropleth_classes(data.density(layer, flt).table, metric)
     return Prepared.json(body)
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from geo.legend import classify
+from geo.legend import MAX_CLASSES, classify
 from geo.maps._assets import STATIC_DIR
 from geo.maps._data import (
     CATEGORICAL,
@@ -35,7 +35,14 @@ if TYPE_CHECKING:
     from geo.cities import City
     from geo.zones import ZoneLayer
 
-__all__ = ["APP_STATIC", "app_points", "app_settings", "choropleth_classes", "script_json"]
+__all__ = [
+    "APP_STATIC",
+    "app_points",
+    "app_settings",
+    "choropleth_classes",
+    "density_bases",
+    "script_json",
+]
 
 #: The app's own script and stylesheet (served by the API under ``/app/assets/``).
 APP_STATIC = STATIC_DIR / "app"
@@ -127,7 +134,55 @@ def app_settings(city: City, layers: dict[str, ZoneLayer]) -> dict[str, Any]:
         "labels": {k: list(v) for k, v in (LABELS | APP_LABELS).items()},
         "type_colors": palette,
         "level_radius": LEVEL_RADIUS,
+        "density": density_bases(layers),
+        "classes": {"max": MAX_CLASSES, "sequential": SEQUENTIAL, "no_data": NO_DATA_COLOR},
     }
+
+
+def density_bases(layers: dict[str, ZoneLayer]) -> dict[str, dict[str, Any]]:
+    """Per layer, the filter-independent parts of ``/stats/density`` (administrative basis).
+
+    The app counts the selected platforms per zone itself and derives the rates and LQs from
+    these, with the same float64 operations as :func:`geo.stats.density.density_table`:
+    ``area`` is each zone's unrounded area (km², equal-area CRS; ``None`` without geometry),
+    ``area_km2`` the rounded figure the table shows, ``population`` the 2020 census figure
+    (``None`` where unknown), ``total_area`` / ``pop_total`` the sums the LQs divide by.
+    """
+    from geo.stats.density import zone_areas_km2, zone_populations
+
+    out = {}
+    for name, layer in layers.items():
+        area = zone_areas_km2(layer).to_numpy(dtype=float)
+        pop = zone_populations(layer).reset_index(drop=True)
+        located = ~np.isnan(area)
+        known = pop.notna().to_numpy()
+        total_area = float(area[located].sum())
+        pop_total = float(pop[known].sum())
+
+        zones = layer.zones
+        out[name] = {
+            "zone_id": zones["zone_id"].tolist(),
+            "name_zh": _texts(zones["name_zh"]),
+            "name_en": _texts(zones["name_en"]),
+            "area": _nums(area),
+            "area_km2": _nums(np.round(area, 3)),
+            "population": _nums(pop.to_numpy(dtype=float)),
+            "total_area": total_area,
+            "total_area_km2": round(total_area, 3),
+            "pop_total": pop_total,
+            "district_basis": "administrative"
+            if layer.name == "districts"
+            else "not applicable (not a district layer)",
+        }
+    return out
+
+
+def _nums(values: np.ndarray) -> list[float | None]:
+    return [None if np.isnan(v) else float(v) for v in values]
+
+
+def _texts(values: pd.Series) -> list[Any]:
+    return values.astype(object).where(values.notna(), None).tolist()
 
 
 def choropleth_classes(table: pd.DataFrame, metric: str) -> dict[str, Any]:

@@ -38,6 +38,8 @@ ARGS = [
 ALLOWED = ("http://127.0.0.1", "data:", "blob:", "about:")
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 DRAWN = "() => Number(document.body.dataset.drawn || 0)"
+#: The app has drawn and the server's title for that drawing has arrived (it follows the numbers).
+SETTLED = "() => document.body.dataset.viewed === document.body.dataset.drawn"
 
 
 @dataclass
@@ -94,7 +96,9 @@ class Visit:
         """Run ``action`` and wait until the app has drawn again."""
         before = self.drawn()
         action()
-        self.page.wait_for_function(f"() => ({DRAWN})() > {before}", timeout=15_000)
+        self.page.wait_for_function(
+            f"() => ({DRAWN})() > {before} && ({SETTLED})()", timeout=15_000
+        )
 
     def count_text(self) -> str:
         return self.page.text_content("#bm-count") or ""
@@ -137,7 +141,7 @@ def visit(browser, site) -> Iterator:
         page.on("pageerror", lambda e: v.errors.append(str(e)))
         page.on("dialog", on_dialog)
         page.goto(site.server.url + path + hash_)
-        page.wait_for_function(f"() => ({DRAWN})() > 0", timeout=20_000)
+        page.wait_for_function(f"() => ({DRAWN})() > 0 && ({SETTLED})()", timeout=20_000)
         return v
 
     yield open_
@@ -204,6 +208,121 @@ def test_changing_a_filter_changes_map_counts_and_table(visit, site):
         "() => [...document.querySelectorAll('.leaflet-bm-choro-pane path')].map(p => p.getAttribute('fill'))"
     )
     assert sorted(fills) == sorted(view["classes"]["fill"].values())
+    v.clean()
+
+
+#: Filters of the app's URL (its keys) and the same filter as the API's query string.
+FILTERS = [
+    ("", ""),
+    ("type=basic_condition", "type=basic_condition"),
+    ("level=national", "level=national"),
+    ("district=440104&stage=applied_rnd", "district_adcode=440104&chain_stages=applied_rnd"),
+    ("type=transformation_cluster", "type=transformation_cluster"),
+    ("q=no-such-platform-zz", "q=no-such-platform-zz"),  # nothing matches: LQs null
+]
+METRICS = ["count", "per_km2", "per_100k", "lq_area", "lq_population"]
+TABLE_CELLS = """(zones) => {
+  const shown = Object.fromEntries([...document.querySelectorAll('#bm-table tbody tr')]
+    .map(r => [r.dataset.zone, [...r.children].slice(1).map(td => td.textContent)]));
+  const want = Object.fromEntries(zones.map(z => [String(z.zone_id),
+    ['count', 'per_km2', 'per_100k', 'lq_area', 'lq_population'].map(c => biomapApp.fmt(z[c], c))]));
+  return {shown, want, note: document.getElementById('bm-table-note').textContent};
+}"""
+
+
+def test_the_browsers_density_and_classes_equal_the_servers(visit, site):
+    """The numbers and classes the app computes itself equal /stats/density and /app/view."""
+    v = visit()
+    page = v.page
+    seen = {"null_per_km2": 0, "null_per_100k": 0, "lq": 0, "null_lq": 0, "schemes": set()}
+    for layer in ("districts", "zones363"):
+        for app_filter, api_filter in FILTERS:
+            density = api(site, f"/stats/density?layer={layer}&{api_filter}").json()
+            for metric in METRICS:
+                state = f"#layer={layer}&metric={metric}&{app_filter}"
+                v.redraw(lambda s=state: page.evaluate("h => { location.hash = h; }", s))
+                mine = page.evaluate("biomapApp.density")
+                assert mine["zones"] == density["zones"], (layer, api_filter)
+                assert mine["totals"] == density["totals"], (layer, api_filter)
+                cells = page.evaluate(TABLE_CELLS, density["zones"])
+                assert cells["shown"] == cells["want"]
+                view = api(site, f"/app/view?layer={layer}&metric={metric}&{api_filter}").json()
+                classes = page.evaluate("biomapApp.classes")
+                assert classes == view["classes"], (layer, metric, api_filter)
+                legend = page.evaluate(
+                    "() => [...document.querySelectorAll('#bm-legend .row[data-class]')]"
+                    ".map(r => r.textContent)"
+                )
+                assert legend == view["classes"]["labels"]
+                fills = page.evaluate(
+                    "() => Object.fromEntries([...document.querySelectorAll("
+                    "'.leaflet-bm-choro-pane path[data-zone]')]"
+                    ".map(p => [p.dataset.zone, p.getAttribute('fill')]))"
+                )
+                located = {str(z["zone_id"]) for z in density["zones"] if z["area_km2"] is not None}
+                assert fills == {z: c for z, c in view["classes"]["fill"].items() if z in located}
+                assert page.text_content("#bm-subtitle") == view["subtitle"]
+                seen["schemes"].add(view["classes"]["scheme"])
+            zones = density["zones"]
+            seen["null_per_km2"] += sum(z["per_km2"] is None for z in zones)
+            seen["null_per_100k"] += sum(z["per_100k"] is None for z in zones)
+            seen["lq"] += sum(z["lq_population"] is not None for z in zones)
+            seen["null_lq"] += sum(
+                z["lq_area"] is None and z["area_km2"] is not None for z in zones
+            )
+    # the cases compared include zones without geometry or population, LQs and null LQs
+    assert min(seen["null_per_km2"], seen["null_per_100k"], seen["lq"], seen["null_lq"]) > 0
+    assert {"Fisher-Jenks", "unique values", "single value"} <= seen["schemes"]
+    v.clean()
+
+
+def test_the_browsers_classifier_equals_geo_legend(visit):
+    """The app's port of the legend classifier (mapclassify's Fisher-Jenks in float32, the
+    labels' Python number format) on random values, against geo.legend itself."""
+    import random
+
+    import numpy as np
+
+    from geo.legend import classify
+    from geo.maps._data import class_labels
+
+    rng = random.Random(13)
+    cases = []
+    for t in range(400):
+        n = rng.randint(1, 50)
+        scale = rng.choice([1, 10, 1000, 1e5])
+        if t % 4 == 0:
+            values = [float(rng.randint(0, 40)) for _ in range(n)]
+        elif t % 4 == 1:
+            values = [rng.random() * scale for _ in range(n)]
+        elif t % 4 == 2:
+            values = [rng.randint(0, 400) / rng.choice([3.7, 8.0, 12.31]) for _ in range(n)]
+        else:  # a large offset: float32 sums lose digits, so only its arithmetic gives its breaks
+            values = [scale * 100 + rng.random() * scale / 100 for _ in range(n)]
+        values = [None if rng.random() < 0.1 else x for x in values]
+        breaks = classify(np.array([np.nan if x is None else x for x in values]))
+        integer = t % 4 == 0
+        labels = (
+            class_labels(list(breaks.bins), breaks.lowest, integer=integer)
+            if breaks.lowest is not None
+            else []
+        )
+        cases.append(
+            {
+                "values": values,
+                "integer": integer,
+                "want": [list(breaks.bins), breaks.index.tolist(), breaks.scheme, labels],
+            }
+        )
+    v = visit()
+    got = v.page.evaluate(
+        """(cases) => cases.map(c => { const b = biomapApp.classify(c.values, 5);
+             return [b.bins, b.index, b.scheme,
+                     b.lowest === null ? [] : biomapApp.classLabels(b.bins, b.lowest, c.integer)]; })""",
+        cases,
+    )
+    assert [c["want"] for c in cases] == got
+    assert sum(c["want"][2] == "Fisher-Jenks" for c in cases) > 250
     v.clean()
 
 

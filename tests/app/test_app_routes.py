@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -83,6 +84,33 @@ def test_view_counts_and_classes_match_density(client, query):
     if query.startswith("type"):
         assert "筛选：类型: 基础条件服务平台" in view["subtitle"]
     assert len(view["classes"]["colors"]) == len(view["classes"]["labels"]) <= 5
+
+
+def test_view_without_classes_keeps_title_and_counts(client):
+    full = client.get("/app/view?layer=zones363&metric=per_km2&type=basic_condition").json()
+    short = client.get(
+        "/app/view?layer=zones363&metric=per_km2&type=basic_condition&classes=false"
+    ).json()
+    assert "classes" not in short
+    assert short == {k: v for k, v in full.items() if k != "classes"}
+
+
+def test_the_page_carries_each_layers_density_denominators(client):
+    """What the app computes density from: the figures /stats/density divides by."""
+    html = client.get("/", headers=BROWSER).text
+    config = json.loads(re.search(r'id="biomap-app-config">(.*?)</script>', html).group(1))
+    assert set(config["density"]) == {"districts", "zones363", "value_parks", "gba_pharma_zone"}
+    for layer, bases in config["density"].items():
+        density = client.get(f"/stats/density?layer={layer}").json()
+        zones = density["zones"]
+        assert bases["zone_id"] == [z["zone_id"] for z in zones]
+        assert bases["area_km2"] == [z["area_km2"] for z in zones]
+        assert bases["population"] == [z["population"] for z in zones]
+        assert bases["total_area_km2"] == density["totals"]["area_km2"]
+        # the unrounded area gives the server's rate exactly
+        for z, area in zip(zones, bases["area"], strict=True):
+            assert z["per_km2"] == (None if area is None else z["count"] / area)
+    assert config["classes"]["sequential"]["5"][-1] == "#bd0026"
 
 
 def test_view_rejects_unknown_layer_and_metric(client):

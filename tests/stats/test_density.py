@@ -192,3 +192,51 @@ def test_zone_filter_counts_only_platforms_in_that_zone(shipped_layers, city):
     by_zone = bare.table.set_index("zone_id")["count"]
     assert by_zone["core-bio-island"] == on_island.sum()
     assert by_zone.drop("core-bio-island").sum() == 0
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        PlatformFilter(),
+        PlatformFilter(type=("basic_condition",)),
+        PlatformFilter(level=("national",), stage=("applied_rnd",)),
+        PlatformFilter(zone=("zones363:core-bio-island",)),
+        PlatformFilter(q="no-such-platform-zz"),
+    ],
+)
+def test_known_zone_ids_give_the_same_table_as_assigning_again(shipped_layers, city, flt):
+    """The service passes the zones assigned at load (no second point-in-polygon test)."""
+    import pandas as pd
+
+    from geo.store import load_registry
+    from geo.zones.assign import assign_platforms
+
+    platforms, _ = assign_platforms(load_registry(), city, shipped_layers)
+    platforms = platforms.reset_index(drop=True)
+    for name, layer in shipped_layers.items():
+        bases = ("administrative", "managing") if name == "districts" else ("administrative",)
+        for basis in bases:
+            column = (
+                f"zone_{name}"
+                if name != "districts"
+                else ("managing_adcode" if basis == "managing" else "district_adcode")
+            )
+            again = density_table(platforms, layer, city=city, filter=flt, district_basis=basis)
+            known = density_table(
+                platforms,
+                layer,
+                city=city,
+                filter=flt,
+                district_basis=basis,
+                zone_ids=platforms[column],
+            )
+            pd.testing.assert_frame_equal(known.table, again.table)
+            assert known.totals == again.totals
+            assert known.denominators == again.denominators
+
+
+def test_known_zone_ids_must_match_the_platforms(four_platforms, ab_layer, city):
+    import pandas as pd
+
+    with pytest.raises(ValueError, match="zone_ids has 2 rows, platforms 5"):
+        density_table(four_platforms, ab_layer, city=city, zone_ids=pd.Series(["A", "B"]))

@@ -1,10 +1,13 @@
 /* biomap web app (MIT, part of biomap): the planners' map, filters, density table and panels.
  *
  * Reads only this server's API: /app/points.json (every platform, columnar), the zone layers
- * (/collections/{layer}/items), /stats/density, /stats/chain, /app/view (title, filter line
- * and classes, as the snapshots print them) and /collections/platforms/items/{id}.
- * Filters run in the browser with the API's semantics (api/params.py, geo/filters.py) and the
- * server recomputes density for the same query. The view lives in the URL hash.
+ * (/collections/{layer}/items), /stats/chain, /app/view (title and filter line, as the
+ * snapshots print them) and /collections/platforms/items/{id}.
+ * Filters run in the browser with the API's semantics (api/params.py, geo/filters.py); the
+ * density table and the choropleth classes are computed here too, with the server's
+ * operations (geo/stats/density.py, geo/legend.py), from denominators sent once with the page,
+ * so they equal /stats/density and /app/view for the same query (tests/app checks it).
+ * The view lives in the URL hash.
  * Registry text is untrusted: it is only ever inserted with textContent, never as HTML.
  */
 (function () {
@@ -36,7 +39,7 @@
 
   var app = {
     cfg: CFG, state: S, drawn: 0, map: null, points: null, selection: [], density: null,
-    chain: null, viewInfo: null, drawnMarkers: 0, token: null, errors: [], timings: {},
+    chain: null, viewInfo: null, classes: null, drawnMarkers: 0, token: null, errors: [], timings: {},
   };
   /** Milliseconds spent in ``fn`` are added to ``app.timings[name]`` (the benchmark reads them). */
   function timed(name, fn) {
@@ -291,10 +294,14 @@
 
   function drawChoropleth(classes) {
     var map = app.map;
+    var fill = (classes && classes.fill) || {};
+    if (choroLayer && choroLayer.bmLayer === S.layer) { // same zones: recolour, keep the shapes
+      choroLayer.setStyle(function (f) { return zoneStyle(S.layer, fill[String(f.properties.zone_id)]); });
+      return;
+    }
     if (choroLayer) { map.removeLayer(choroLayer); choroLayer = null; }
     var data = zoneData[S.layer];
     if (!data) return;
-    var fill = (classes && classes.fill) || {};
     choroLayer = L.geoJSON(data, {
       pane: "bm-choro",
       filter: function (f) { return !!f.geometry; },
@@ -302,8 +309,13 @@
       onEachFeature: function (f, layer) {
         layer.bindTooltip(tooltipFor(f.properties, true), { sticky: true });
         layer.on("click", function () { selectZone(String(f.properties.zone_id), false); });
+        layer.on("add", function () {
+          var path = layer.getElement && layer.getElement();
+          if (path) path.setAttribute("data-zone", String(f.properties.zone_id));
+        });
       },
     }).addTo(map);
+    choroLayer.bmLayer = S.layer;
   }
 
   function drawOverlays() {
@@ -645,10 +657,10 @@
     box.textContent = "";
     var info = layerInfo(S.layer);
     box.appendChild(el("h3", null, metricName(S.metric) + " (" + name(info) + ")"));
-    var cls = app.viewInfo && app.viewInfo.classes;
+    var cls = app.classes;
     if (cls) {
       cls.colors.forEach(function (color, k) {
-        var row = el("div", { class: "row" });
+        var row = el("div", { class: "row", "data-class": String(k) });
         row.appendChild(el("span", { class: "bm-swatch", style: "background:" + color }));
         row.appendChild(el("span", null, cls.labels[k] || ""));
         box.appendChild(row);
@@ -948,7 +960,189 @@
     inputs.name_zh.focus();
   }
 
-  // --- apply: filters -> points, counts, legend; then the server's density -------------------
+  // --- density and classes in the browser, as the server computes them -----------------------
+  // geo/stats/density.py (density_table, administrative basis) and geo/legend.py (classify:
+  // mapclassify's exact Fisher-Jenks) with geo/maps/_data.py (class_labels); the filter-free
+  // denominators come once with the page (CFG.density), so a filter change needs no request.
+
+  /** The density of the platforms ``selection`` by zone of ``layerName``: /stats/density's
+   *  ``zones`` and ``totals`` (the same float64 operations, so the same numbers). */
+  function localDensity(layerName, selection) {
+    var B = CFG.density[layerName], pts = app.points, nz = B.zone_id.length;
+    var col = layerName === "districts" ? pts.col.district_adcode : pts.zones[layerName];
+    var pos = {}, counts = new Array(nz), k, i;
+    for (k = 0; k < nz; k++) { pos[String(B.zone_id[k])] = k; counts[k] = 0; }
+    if (col) {
+      for (i = 0; i < selection.length; i++) {
+        var z = col[selection[i]];
+        if (z !== null && z !== undefined) { k = pos[String(z)]; if (k !== undefined) counts[k] += 1; }
+      }
+    }
+    var total = selection.length, inZones = 0, inPop = 0, counted = 0;
+    for (k = 0; k < nz; k++) {
+      counted += counts[k];
+      if (B.area[k] !== null) inZones += counts[k];
+      if (B.population[k] !== null) inPop += counts[k];
+    }
+    function num(v) { return typeof v === "number" && !isNaN(v) ? v : null; }
+    var zones = new Array(nz);
+    for (k = 0; k < nz; k++) {
+      var c = counts[k], area = B.area[k], pop = B.population[k];
+      var lqA = inZones && area !== null ? (c / inZones) / (area / B.total_area) : null;
+      var notes = [];
+      if (area === null) notes.push("no geometry (location unknown): not counted, no area");
+      if (pop === null) notes.push("no population figure for this zone: per-100k and LQ(population) null");
+      if (area !== null && num(lqA) === null) {
+        notes.push(total === 0 ? "no platform matched the filter: LQs undefined (null)"
+          : "no matching platform lies in any located zone: LQs undefined (null)");
+      }
+      zones[k] = {
+        zone_id: B.zone_id[k], name_zh: B.name_zh[k], name_en: B.name_en[k], count: c,
+        share: total ? c / total : 0, area_km2: B.area_km2[k],
+        per_km2: area !== null ? num(c / area) : null, population: pop,
+        per_100k: pop !== null ? num(c / pop * 1e5) : null, lq_area: num(lqA),
+        lq_population: inPop && pop !== null ? num((c / inPop) / (pop / B.pop_total)) : null,
+        note: notes.length ? notes.join("; ") : null,
+      };
+    }
+    var totals = {
+      count: total, in_zones: inZones, outside_zones: total - counted, area_km2: B.total_area_km2,
+      per_km2: B.total_area ? inZones / B.total_area : null,
+      population_known: B.pop_total ? Math.trunc(B.pop_total) : null,
+      per_100k: B.pop_total ? inPop / B.pop_total * 1e5 : null,
+      zones_without_population: B.zone_id.filter(function (z, j) { return B.population[j] === null; }),
+      zones_without_geometry: B.zone_id.filter(function (z, j) { return B.area_km2[j] === null; }),
+      district_basis: B.district_basis,
+    };
+    return { layer: layerName, zones: zones, totals: totals };
+  }
+
+  /** mapclassify's ``_fisher_jenks_means`` (2.x) step by step, in its float32 arithmetic
+   *  (Math.fround after every operation), on ascending ``values``: the upper bounds of ``k``
+   *  classes. Exact, O(k n²): a few dozen zones take well under a millisecond. */
+  function fisherJenks(values, k) {
+    var f = Math.fround, n = values.length, i, j, l, m;
+    var mat1 = [], mat2 = [];
+    for (i = 0; i <= n; i++) { mat1.push(new Int32Array(k + 1)); mat2.push(new Float32Array(k + 1)); }
+    for (j = 1; j <= k; j++) mat1[1][j] = 1;
+    for (i = 2; i <= n; i++) for (j = 1; j <= k; j++) mat2[i][j] = Infinity;
+    var v = 0;
+    for (l = 2; l <= n; l++) {
+      var s1 = 0, s2 = 0, w = 0;
+      for (m = 1; m <= l; m++) {
+        var i3 = l - m + 1, val = f(values[i3 - 1]);
+        s2 = f(s2 + f(val * val));
+        s1 = f(s1 + val);
+        w = f(w + 1);
+        v = f(s2 - f(f(s1 * s1) / w));
+        var i4 = i3 - 1;
+        if (i4 !== 0) {
+          for (j = 2; j <= k; j++) {
+            var cost = f(v + mat2[i4][j - 1]);
+            if (mat2[l][j] >= cost) { mat1[l][j] = i3; mat2[l][j] = cost; }
+          }
+        }
+      }
+      mat1[l][1] = 1;
+      mat2[l][1] = v;
+    }
+    var out = new Array(k + 1), row = n;
+    out[k] = values[n - 1];
+    out[0] = values[0];
+    for (var c = k; c > 1; c--) {
+      var pivot = mat1[row < 0 ? n + 1 + row : row][c], id = pivot - 2; // numpy: -1 is the last
+      out[c - 1] = values[id < 0 ? n + id : id];
+      row = pivot - 1;
+    }
+    return out.slice(1);
+  }
+
+  /** numpy's ``searchsorted(arr, keys, side="left")`` as numpy runs it (its binary search
+   *  starts from the previous key's bounds): the same answer even where float32 rounding has
+   *  left mapclassify's bounds out of order. */
+  function searchsortedLeft(arr, keys) {
+    var n = arr.length, lo = 0, hi = n, last = keys[0], out = new Array(keys.length);
+    for (var j = 0; j < keys.length; j++) {
+      var key = keys[j];
+      if (last < key) hi = n;
+      else { lo = 0; hi = hi < n ? hi + 1 : n; }
+      last = key;
+      while (lo < hi) {
+        var mid = lo + ((hi - lo) >> 1);
+        if (arr[mid] < key) lo = mid + 1; else hi = mid;
+      }
+      out[j] = lo;
+    }
+    return out;
+  }
+
+  /** geo/legend.py ``classify``: at most ``k`` classes, never more than distinct values. */
+  function classify(values, k) {
+    var known = values.filter(function (v) { return typeof v === "number" && !isNaN(v); });
+    known.sort(function (a, b) { return a - b; });
+    var distinct = known.filter(function (v, i) { return i === 0 || v !== known[i - 1]; });
+    var bins, scheme;
+    if (distinct.length <= 1) { bins = distinct; scheme = "single value"; }
+    else if (distinct.length <= k) { bins = distinct; scheme = "unique values"; }
+    else { bins = fisherJenks(known, k); scheme = "Fisher-Jenks"; }
+    var keys = [], at = [];
+    values.forEach(function (v, i) { if (typeof v === "number" && !isNaN(v)) { keys.push(v); at.push(i); } });
+    var found = searchsortedLeft(bins, keys), index = values.map(function () { return -1; });
+    at.forEach(function (i, j) { index[i] = found[j]; });
+    return { bins: bins, index: index, scheme: scheme, lowest: distinct.length ? distinct[0] : null };
+  }
+
+  /** Python's ``f"{x:,.{d}f}"``: the exact binary value rounded half to even, grouped by 3. */
+  function pyFixed(x, d) {
+    var s = Math.abs(x).toFixed(100), dot = s.indexOf(".");
+    var digits = s.slice(0, dot) + s.slice(dot + 1, dot + 1 + d), tail = s.slice(dot + 1 + d);
+    var last = Number(digits[digits.length - 1]);
+    var up = tail[0] > "5" || (tail[0] === "5" && (/[1-9]/.test(tail.slice(1)) || last % 2 === 1));
+    if (up) {
+      var arr = digits.split(""), p = arr.length - 1;
+      while (p >= 0 && arr[p] === "9") { arr[p] = "0"; p--; }
+      if (p < 0) arr.unshift("1"); else arr[p] = String(Number(arr[p]) + 1);
+      digits = arr.join("");
+    }
+    var whole = digits.slice(0, digits.length - d).replace(/^0+(?=\d)/, "");
+    var frac = digits.slice(digits.length - d);
+    whole = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return (x < 0 && /[1-9]/.test(digits) ? "-" : "") + whole + (d ? "." + frac : "");
+  }
+  /** geo/maps/_data.py ``_fmt``: three significant digits or more. */
+  function pyFmt(v) {
+    if (v === 0) return "0";
+    return pyFixed(v, Math.max(0, 2 - Math.floor(Math.log10(Math.abs(v)))));
+  }
+  /** geo/maps/_data.py ``class_labels``. */
+  function classLabels(bins, lowest, integer) {
+    return bins.map(function (high, i) {
+      if (integer) {
+        var lo = i === 0 ? Math.trunc(lowest) : Math.floor(bins[i - 1]) + 1;
+        return lo >= Math.trunc(high) ? String(lo) : lo + "–" + Math.trunc(high);
+      }
+      var loText = i === 0 ? pyFmt(lowest) : "> " + pyFmt(bins[i - 1]);
+      return i === 0 && lowest === high ? pyFmt(high) : loText + " – " + pyFmt(high);
+    });
+  }
+  /** geo/maps/app.py ``choropleth_classes`` of ``metric`` over density ``rows``. */
+  function choroplethClasses(rows, metric) {
+    var br = classify(rows.map(function (r) { return r[metric]; }), CFG.classes.max);
+    var colors = CFG.classes.sequential[String(br.bins.length)] || [];
+    var fill = {};
+    rows.forEach(function (r, i) { fill[String(r.zone_id)] = br.index[i] >= 0 ? colors[br.index[i]] : CFG.classes.no_data; });
+    return {
+      bins: br.bins, colors: colors, scheme: br.scheme, no_data: CFG.classes.no_data, fill: fill,
+      labels: br.lowest !== null ? classLabels(br.bins, br.lowest, metric === "count") : [],
+    };
+  }
+  app.localDensity = localDensity;
+  app.classify = classify;
+  app.choroplethClasses = choroplethClasses;
+  app.classLabels = classLabels;
+  app.fmt = fmt;
+
+  // --- apply: filters -> points, counts, legend, choropleth, table; then the server's title ---
 
   var seq = 0;
   function apply(refilter) {
@@ -962,25 +1156,26 @@
     updateDownloads();
     var count = document.getElementById("bm-count");
     if (count) count.textContent = t("app_shown", { n: app.selection.length, total: app.points.n });
-    drawLegend();
     app.pointsDrawnAt = performance.now();
     app.chain = null; // fetched when a zone is opened (selectZone)
-    // density first: /app/view then finds the same density table in the server's cache
-    return getJSON("/stats/density?" + query({ layer: S.layer })).then(function (density) {
-      if (mine !== seq) return null;
-      app.density = density;
-      return getJSON("/app/view?" + query({ layer: S.layer, metric: S.metric, lang: S.lang }));
-    }).then(function (view) {
-      if (!view || mine !== seq) return;
+    // the numbers and classes need no request: the same density and classes as the server's
+    timed("density", function () {
+      app.density = localDensity(S.layer, app.selection);
+      app.classes = choroplethClasses(app.density.zones, S.metric);
+    });
+    timed("choropleth", function () { drawChoropleth(app.classes); });
+    timed("table", function () { drawLegend(); drawTable(); });
+    if (S.selectedZone) selectZone(S.selectedZone, false);
+    app.drawn += 1;
+    var drawnNow = app.drawn;
+    document.body.setAttribute("data-drawn", String(drawnNow));
+    // the title and filter line (as the snapshots print them) follow from the server
+    return getJSON("/app/view?" + query({ layer: S.layer, metric: S.metric, lang: S.lang, classes: "false" })).then(function (view) {
+      if (mine !== seq) return;
       app.viewInfo = view;
       document.getElementById("bm-title").textContent = view.title;
       document.getElementById("bm-subtitle").textContent = view.subtitle;
-      drawChoropleth(view.classes);
-      drawLegend();
-      drawTable();
-      if (S.selectedZone) selectZone(S.selectedZone, false);
-      app.drawn += 1;
-      document.body.setAttribute("data-drawn", String(app.drawn));
+      document.body.setAttribute("data-viewed", String(drawnNow));
     }).catch(function (e) {
       if (mine === seq) status(t("app_error", { msg: e.message }), true);
     });
