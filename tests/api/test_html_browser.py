@@ -8,12 +8,11 @@ show as text, run nothing and open no dialog. Both stores (file and PostGIS).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
+from tests.browser import Visit, chromium, open_page
 from tests.conftest import PG_TEMPLATE
 from tests.maps.conftest import SCRIPT_NAME, XSS_NAME
 from tests.servers import Server, serving
@@ -22,15 +21,6 @@ from .hostile import SCRIPT_ID, XSS_ID, fill_hostile
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ALLOWED = ("http://127.0.0.1", "about:", "data:")
 STATE_JS = """() => ({
   drawn: Number(document.getElementById("map").dataset.drawn),
@@ -43,30 +33,17 @@ STATE_JS = """() => ({
 })"""
 
 
-@dataclass
-class Visit:
-    page: Page
-    blocked: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
+class PageVisit(Visit):
     def state(self) -> dict:
         return self.page.evaluate(STATE_JS)
 
     def assert_clean(self) -> None:
-        assert self.blocked == []
-        assert self.errors == []
-        assert self.dialogs == []
+        self.clean()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/setup.sh` (installs chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 @pytest.fixture(scope="module", params=["file", "postgis"])
@@ -86,26 +63,11 @@ def served(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Server]
         yield running
 
 
-def visit(browser: Browser, url: str) -> Visit:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    v = Visit(page)
-
-    def route(r):
-        if r.request.url.startswith(ALLOWED):
-            r.continue_()
-        else:
-            v.blocked.append(r.request.url)
-            r.abort()
-
-    def on_dialog(d):
-        v.dialogs.append(d.message)
-        d.dismiss()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: v.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: v.errors.append(str(e)))
-    page.on("dialog", on_dialog)
-    page.goto(url, wait_until="load")
+def visit(browser: Browser, url: str) -> PageVisit:
+    v = open_page(
+        browser, url, visit=PageVisit, allowed=ALLOWED, viewport={"width": 1280, "height": 900}
+    )
+    page = v.page
     page.wait_for_function("() => document.getElementById('map').dataset.drawn", timeout=10_000)
     return v
 

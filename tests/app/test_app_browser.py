@@ -11,31 +11,22 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from geo.maps._assets import NODE_MODULES
 from geo.store import DEFAULT_REGISTRY, open_store
 from tests.auth_tokens import issue_token
+from tests.browser import Visit, chromium, open_page
 from tests.maps.conftest import SCRIPT_NAME, XSS_NAME
 from tests.servers import Server, new_platform, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ALLOWED = ("http://127.0.0.1", "data:", "blob:", "about:")
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 DRAWN = "() => Number(document.body.dataset.drawn || 0)"
 #: The app has drawn and the server's title for that drawing has arrived (it follows the numbers).
@@ -74,21 +65,10 @@ def site(tmp_path_factory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/setup.sh` (installs chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
-@dataclass
-class Visit:
-    page: Page
-    blocked: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
+class AppVisit(Visit):
     def drawn(self) -> int:
         return self.page.evaluate(DRAWN)
 
@@ -110,37 +90,21 @@ class Visit:
                  .map(r => [r.dataset.zone, Number(r.children[1].textContent)]))"""
         )
 
-    def clean(self) -> None:
-        assert self.blocked == []
-        assert self.errors == []
-        assert self.dialogs == []
-
 
 @pytest.fixture
 def visit(browser, site) -> Iterator:
     pages: list[Page] = []
 
-    def open_(hash_: str = "", *, path: str = "/") -> Visit:
-        page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    def open_(hash_: str = "", *, path: str = "/") -> AppVisit:
+        v = open_page(
+            browser,
+            site.server.url + path + hash_,
+            visit=AppVisit,
+            viewport={"width": 1400, "height": 900},
+            accept_downloads=True,
+        )
+        page = v.page
         pages.append(page)
-        v = Visit(page)
-
-        def route(r):
-            if r.request.url.startswith(ALLOWED):
-                r.continue_()
-            else:
-                v.blocked.append(r.request.url)
-                r.abort()
-
-        def on_dialog(d):
-            v.dialogs.append(d.message)
-            d.dismiss()
-
-        page.route("**/*", route)
-        page.on("console", lambda m: v.errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: v.errors.append(str(e)))
-        page.on("dialog", on_dialog)
-        page.goto(site.server.url + path + hash_)
         page.wait_for_function(f"() => ({DRAWN})() > 0 && ({SETTLED})()", timeout=20_000)
         return v
 

@@ -10,27 +10,18 @@ import functools
 import http.server
 import shutil
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
 from geo import maps
+from tests.browser import LOCAL, Visit, chromium, open_page
 from tests.maps.conftest import SCRIPT_NAME, XSS_NAME
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ALLOWED = ("file://", "data:", "blob:", "http://127.0.0.1", "about:")
 
 STATE_JS = """() => {
   const app = window.biomapMaps[0], map = app.map;
@@ -55,47 +46,25 @@ STATE_JS = """() => {
 }"""
 
 
-@dataclass
-class Visit:
-    page: Page
-    blocked: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-
+class MapVisit(Visit):
     def state(self) -> dict:
         return self.page.evaluate(STATE_JS)
 
 
 @pytest.fixture(scope="module")
-def browser() -> Browser:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/setup.sh` (installs chromium)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+def browser() -> Iterator[Browser]:
+    yield from chromium()
 
 
-def visit(browser: Browser, url: str) -> Visit:
-    page = browser.new_page(viewport={"width": 1280, "height": 860})
-    v = Visit(page)
-
-    def route(r):
-        if r.request.url.startswith(ALLOWED):
-            r.continue_()
-        else:
-            v.blocked.append(r.request.url)
-            r.abort()
-
-    def on_dialog(d):
-        v.dialogs.append(d.message)
-        d.dismiss()
-
-    page.route("**/*", route)
-    page.on("console", lambda m: v.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: v.errors.append(str(e)))
-    page.on("dialog", on_dialog)
-    page.goto(url, wait_until="load")
+def visit(browser: Browser, url: str) -> MapVisit:
+    v = open_page(
+        browser,
+        url,
+        visit=MapVisit,
+        allowed=("file://", *LOCAL),
+        viewport={"width": 1280, "height": 860},
+    )
+    page = v.page
     page.wait_for_function(
         "() => window.biomapMaps && window.biomapMaps.length > 0", timeout=10_000
     )
