@@ -14,8 +14,27 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+#: Requests a benchmark page may make: the local server and what a page builds for itself.
+LOCAL = ("http://127.0.0.1", "data:", "blob:")
 
 
 def launch(playwright: Any) -> Any:
     """A headless Chromium browser from a ``sync_playwright()`` context."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def offline_page(
+    browser: Any, blocked: list[str], *, allowed: tuple[str, ...] = LOCAL, **options: Any
+) -> Any:
+    """A new page that aborts every request outside ``allowed`` and records it in ``blocked``."""
+    page = browser.new_page(**options)
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(allowed):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    return page

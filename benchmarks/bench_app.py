@@ -36,6 +36,7 @@ from pathlib import Path
 
 import httpx
 from _browser import launch as launch_chromium  # benchmarks/ is on sys.path as a script
+from _browser import offline_page
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,17 +105,7 @@ def _wait(url: str, proc: mp.Process, timeout: float = 300) -> None:
 
 
 def _page(browser, blocked: list[str]) -> Page:
-    page = browser.new_page(viewport={"width": 1400, "height": 900})
-
-    def route(r):
-        if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    return page
+    return offline_page(browser, blocked, viewport={"width": 1400, "height": 900})
 
 
 def _load_app(browser, url: str, blocked: list[str]) -> dict:

@@ -31,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from _browser import launch as launch_chromium  # benchmarks/ is on sys.path as a script
+from _browser import offline_page
 from folium.plugins import MarkerCluster
 from playwright.sync_api import sync_playwright
 
@@ -125,17 +126,13 @@ def copy_baseline_assets(out: Path) -> None:
 def time_to_drawn(
     browser, path: Path, count_js: str, timeout_s: float
 ) -> tuple[float | None, int | None]:
-    page = browser.new_page(viewport={"width": 1280, "height": 860})
     blocked: list[str] = []
-
-    def route(r):
-        if r.request.url.startswith(("file://", "data:", "blob:")):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
+    page = offline_page(
+        browser,
+        blocked,
+        allowed=("file://", "data:", "blob:"),
+        viewport={"width": 1280, "height": 860},
+    )
     try:
         page.goto(path.as_uri(), wait_until="load", timeout=timeout_s * 1000)
         drawn_ms = page.evaluate(DRAWN_JS)

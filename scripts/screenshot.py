@@ -17,8 +17,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 #: The view shown: districts by platforms per km², the "363" zones on top, Yuexiu's platforms.
 DEFAULT_VIEW = (
     "lang=zh&layer=districts&metric=per_km2&overlays=zones363&sel=districts:440104"
@@ -34,6 +32,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
+    from benchmarks._browser import launch, offline_page
     from tests.servers import serving
 
     blocked: list[str] = []
@@ -42,17 +41,8 @@ def main() -> int:
         serving(Path(logs)) as server,
         sync_playwright() as p,
     ):
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-
-        def route(r):
-            if r.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
-                r.continue_()
-            else:
-                blocked.append(r.request.url)
-                r.abort()
-
-        page.route("**/*", route)
+        browser = launch(p)
+        page = offline_page(browser, blocked, viewport={"width": 1400, "height": 900})
         page.goto(f"{server.url}/#{args.hash}")
         page.wait_for_function(  # drawn, and the server's title for that drawing is in
             "() => Number(document.body.dataset.drawn) > 0"
