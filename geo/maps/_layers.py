@@ -196,6 +196,7 @@ def choropleth(
     geo = folium.GeoJson(gdf, name=title, style_function=style, control=False)
     geo.add_to(m)
     legend = {
+        "fills": dict(zip(frame["zone_id"].astype(str), frame["_fill"], strict=True)),
         "title": f"{metric_label(metric, lang)} ({title})",
         "colors": colors,
         "labels": class_labels(bins, breaks.lowest, integer=metric == "count")
@@ -362,6 +363,7 @@ class BiomapSetup(MacroElement):
         panels: list[dict[str, str]],
         minimap: dict[str, Any],
         lang: str,
+        inset: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self._name = "BiomapSetup"
@@ -375,6 +377,7 @@ class BiomapSetup(MacroElement):
             "points": points,
             "panels": panels,
             "minimap": minimap,
+            "inset": inset,
             "strings": js_strings(lang),
         }
         self.config = config

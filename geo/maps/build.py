@@ -30,7 +30,7 @@ from geo.filters import PlatformFilter
 from geo.maps import _layers as ml
 from geo.maps._assets import SCRIPTS, STYLESHEETS
 from geo.maps._assets import asset_files as _asset_files
-from geo.maps._data import GROUP_VOCAB, points_payload
+from geo.maps._data import GROUP_VOCAB, points_payload, shifted
 from geo.maps._note import note_items
 from geo.vocab import LANGS, label, metric_label, term, unit_fields
 from geo.zones import ZoneLayer, get_layer
@@ -209,10 +209,49 @@ def build_map(
         if base
         else {"outline": city.outline.simplify(0.003).__geo_interface__}
     )
+    inset = _inset(city, units_web, choro, zone_layer, lang=lang, shift=shift)
     ml.BiomapSetup(
-        points=payload, overlays=overlays, base=base, panels=panels, minimap=minimap, lang=lang
-    ).add_to(m)
+        points=payload, overlays=overlays, base=base, panels=panels, minimap=minimap, lang=lang,
+        inset=inset,
+    ).add_to(m)  # fmt: skip
     return m
+
+
+def _inset(
+    city: City,
+    units_web: gpd.GeoDataFrame,
+    choro: dict[str, Any],
+    zone_layer: ZoneLayer,
+    *,
+    lang: str,
+    shift: str | None,
+) -> dict[str, Any] | None:
+    """The profile's inset units (a region's core) as a small fixed map, like the snapshots'.
+
+    Drawn with the choropleth's fills when the map is coloured by units; clicking its title
+    zooms the main map there. ``None`` when the profile names no inset units.
+    """
+    ids = set(city.profile.snapshot.inset_units)
+    if not ids:
+        return None
+    core = units_web[units_web["adcode"].astype(str).isin(ids)]
+    fills = choro.get("fills", {}) if zone_layer.name == "districts" else {}
+    frame = gpd.GeoDataFrame(
+        {
+            "name": core["name_zh" if lang == "zh" else "name_en"].astype(str),
+            "fill": [fills.get(str(a), "#bbbbbb") for a in core["adcode"]],
+        },
+        geometry=core.geometry.simplify(0.001).to_numpy(),
+        crs=core.crs,
+    )
+    frame = shifted(frame, shift)
+    west, south, east, north = (float(v) for v in frame.total_bounds)
+    snapshot = city.profile.snapshot
+    return {
+        "outline": frame.__geo_interface__,
+        "bounds": [[south, west], [north, east]],
+        "title": snapshot.inset_title_zh if lang == "zh" else snapshot.inset_title_en,
+    }
 
 
 def _title(layer: ZoneLayer, lang: str) -> str:

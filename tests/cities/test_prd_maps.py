@@ -99,3 +99,26 @@ def test_interactive_overview_has_city_outlines(platforms, lang, boundary):
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in features)
     assert boundary.encode("unicode_escape").decode() in html or boundary in html
     assert "440307" in html  # units of other cities in the choropleth (Longgang)
+
+
+@pytest.mark.parametrize(("lang", "title"), [("zh", "广佛中心城区"), ("en", "Central districts")])
+def test_interactive_overview_has_the_core_inset_in_the_choropleth_fills(platforms, lang, title):
+    prd = _prd()
+    m = build_map(platforms, prd.zone_layers(), city=prd, lang=lang)
+    setup = next(c for c in m._children.values() if type(c).__name__ == "BiomapSetup")
+    inset = setup.config["inset"]
+    assert inset["title"].startswith(title)
+    ids = sorted(prd.profile.snapshot.inset_units)
+    core = prd.units_web[prd.units_web["adcode"].isin(ids)]
+    assert len(inset["outline"]["features"]) == len(ids) == 5
+    (south, west), (north, east) = inset["bounds"]
+    assert (west, south, east, north) == pytest.approx(tuple(core.total_bounds), abs=0.01)
+    choropleth = next(
+        c for c in m._children.values() if getattr(c, "data", None) and "_fill" in str(c.data)
+    )
+    fills = {
+        f["properties"]["zone_id"]: f["properties"]["_fill"] for f in choropleth.data["features"]
+    }
+    names = dict(zip(core["name_zh" if lang == "zh" else "name_en"], core["adcode"], strict=True))
+    for feature in inset["outline"]["features"]:
+        assert feature["properties"]["fill"] == fills[names[feature["properties"]["name"]]]

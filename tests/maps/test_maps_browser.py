@@ -157,6 +157,25 @@ def test_heat_layer_toggles(browser, pages):
         v.page.close()
 
 
+def test_inset_of_the_centre_draws_and_zooms_the_map_there(browser, pages):
+    v = visit(browser, pages["default-zh"][0].as_uri())
+    try:
+        inset = v.page.locator(".biomap-inset")
+        v.page.wait_for_function("() => document.querySelector('.biomap-inset').dataset.drawn")
+        assert inset.locator("path").count() == 4  # Yuexiu, Liwan, Haizhu, Tianhe
+        before = v.page.evaluate("() => window.biomapMaps[0].map.getZoom()")
+        inset.get_by_role("button", name="中心城区").click()
+        v.page.wait_for_function(f"() => window.biomapMaps[0].map.getZoom() > {before}")
+        # The main map now shows the centre: Tianhe's and Liwan's centres are in view.
+        assert v.page.evaluate(
+            """() => { const b = window.biomapMaps[0].map.getBounds();
+                 return b.contains([23.13, 113.33]) && b.contains([23.12, 113.24]); }"""
+        )
+        assert v.errors == []
+    finally:
+        v.page.close()
+
+
 @pytest.fixture(scope="module")
 def asset_server(tmp_path_factory, hostile, layers, city):
     """Serve the assets under /assets/ and one url-mode page on 127.0.0.1 (like the API)."""

@@ -234,6 +234,37 @@
     }
   });
 
+  // A region's core at a larger scale, as in the snapshots: a fixed small map of the inset
+  // units in the choropleth's fills; its title (a button) zooms the main map there.
+  function insetControl(map, inset) {
+    var control = L.control({ position: "topright" });
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "biomap-inset");
+      var button = L.DomUtil.create("button", "biomap-inset-title", div);
+      button.type = "button";
+      button.textContent = inset.title;
+      var box = L.DomUtil.create("div", "biomap-inset-map", div);
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      button.addEventListener("click", function () { map.fitBounds(inset.bounds); });
+      setTimeout(function () {
+        var small = L.map(box, { attributionControl: false, zoomControl: false, dragging: false,
+          scrollWheelZoom: false, doubleClickZoom: false, boxZoom: false, keyboard: false,
+          touchZoom: false, zoomSnap: 0.25 });
+        L.geoJSON(inset.outline, {
+          interactive: false,
+          style: function (f) {
+            return { color: "#444", weight: 1, fillColor: f.properties.fill, fillOpacity: 0.7 };
+          },
+        }).addTo(small);
+        small.fitBounds(inset.bounds);
+        div.dataset.drawn = "1";
+      }, 0);
+      return div;
+    };
+    control.addTo(map);
+  }
+
   function htmlControl(map, position, className, html) {
     // ``html`` is built by biomap in Python with every registry string escaped.
     if (position === "top") {
@@ -325,6 +356,7 @@
         height: 110, zoomLevelOffset: -4, mapOptions: { maxZoom: 18 },
         strings: { hideText: cfg.strings.minimapHide, showText: cfg.strings.minimapShow } }).addTo(map);
     }
+    if (cfg.inset) { insetControl(map, cfg.inset); }
     (cfg.panels || []).forEach(function (p) { htmlControl(map, p.position, p.className, p.html); });
     var app = { map: map, points: points, overlays: overlays, ready: true };
     map.biomap = app;
