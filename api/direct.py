@@ -3,8 +3,8 @@
 A server whose PostGIS registry has more than ``BIOMAP_SNAPSHOT_MAX_ROWS`` rows does not load
 it (:attr:`api.data.ServiceData.direct`). ``/collections/platforms/items`` then runs one SQL page
 query (:mod:`geo.store.direct`) and encodes the page's records with the snapshot's encoder
-(:func:`api.rows.feature_bytes`, after :func:`geo.zones.assign.assign_record`, as an
-incremental snapshot update does), so a feature's bytes, a page's links and its ETag are the
+(:func:`api.rows.feature_bytes`, after :func:`geo.zones.assign.assign_many`: the same
+assignment as an incremental snapshot update's), so a feature's bytes, a page's links and its ETag are the
 snapshot path's. Differences, all documented in the README:
 
 - the ``next`` link carries a keyset token (``after=...``: the last id and the position);
@@ -28,10 +28,10 @@ import orjson
 from api.data import OutputSystem, ServiceData, record_integers
 from api.errors import BadParameterError
 from api.responses import dumps
-from api.rows import feature_bytes, flat_row, new_columns
+from api.rows import feature_bytes, new_columns
 from geo.filters import PlatformFilter
 from geo.store import direct as sqlq
-from geo.zones.assign import assign_record
+from geo.zones.assign import assign_many
 
 
 def encode_token(last_id: str, position: int) -> str:
@@ -112,12 +112,19 @@ def page_features(
         offset=0 if after is not None else offset,
     )
     matched = sqlq.count(store, sqlq.where(flt, bbox=box, years=years))  # type: ignore[arg-type]
-    rows = [flat_row(assign_record(r, data.city, data.layers)) for r in records]
+    rows = [_flat(row) for row in assign_many(records, data.city, data.layers)]
     columns = new_columns(data.columns, rows)
     integers = [n for n in record_integers() if n in columns]
     features = feature_bytes(rows, columns, system, integers)
     token = encode_token(records[-1].id, position + len(records)) if more and records else None
     return features, position, token, matched
+
+
+def _flat(row: dict[str, Any]) -> dict[str, Any]:
+    """A record dict as a frame row holds it (:func:`api.rows.flat_row`)."""
+    for layer, zone in row.pop("zones").items():
+        row[f"zone_{layer}"] = zone
+    return row
 
 
 def join(features: list[bytes], meta: dict[str, Any]) -> bytes:

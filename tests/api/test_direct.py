@@ -173,3 +173,16 @@ def test_what_direct_mode_does_not_answer_is_a_clear_4xx(direct, snap):
     nearest = direct.get("/platforms/nearest?lon=113.3&lat=23.1")
     assert_problem(nearest, 501)
     assert "direct mode" in nearest.json()["detail"]
+
+
+def test_assign_many_equals_assign_record_one_by_one(city, shipped_layers):
+    from geo.store import DEFAULT_REGISTRY, open_store
+    from geo.zones.assign import assign_many, assign_record
+
+    records = open_store(DEFAULT_REGISTRY).load()
+    moved = [r.model_copy(update={"lon": r.lon + 0.6, "district_adcode": None}) for r in records]
+    batch = [*records, *moved]  # the second half mostly outside the city
+    expected = [assign_record(r, city, shipped_layers).model_dump() for r in batch]
+    assert assign_many(batch, city, shipped_layers) == expected
+    assert any(e["district_adcode"] is None for e in expected)
+    assert any(e["managing_adcode"] != e["district_adcode"] for e in expected)  # Bio-Island
