@@ -178,6 +178,10 @@ class ServiceData:
         self.platform_features("wgs84")  # serialise every feature once, before the first request
         if not self.direct:
             self.platform_count = len(self.collections["platforms"].ids)
+        else:
+            from geo.store import direct as sqlq
+
+            self.collections["platforms"].extent = sqlq.extent(self.store)  # type: ignore[arg-type]
         self._direct_ready = self.direct
         self.loaded_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 

@@ -206,3 +206,15 @@ def zone_counts(
         rows = cur.fetchall()
     counts = {str(zone): int(n) for zone, n in rows if zone is not None}
     return counts, sum(int(n) for _, n in rows)
+
+
+def extent(store: PostGISStore) -> list[float] | None:
+    """The points' bounding box ``[min_lon, min_lat, max_lon, max_lat]`` (one scan of the
+    points, at start-up), ``None`` for an empty table."""
+    with store._cursor() as cur:
+        cur.execute(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)"
+            " FROM (SELECT ST_Extent(geom) AS e FROM platforms) s"
+        )
+        row = cur.fetchone()
+    return None if row is None or row[0] is None else [float(v) for v in row]

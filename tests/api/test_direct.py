@@ -57,6 +57,8 @@ def test_the_direct_server_does_not_load_the_registry(snap, direct):
     }
     info = direct.get("/collections/platforms").json()
     assert info["features"] == len(snap.app.state.data.platforms) == 161
+    expected = snap.get("/collections/platforms").json()["extent"]["spatial"]
+    assert info["extent"]["spatial"] == expected
 
 
 def test_walking_every_page_gives_the_same_features_links_and_counts(snap, direct):
