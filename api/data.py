@@ -448,6 +448,8 @@ class ServiceData:
 
     def platform_features(self, system: OutputSystem) -> list[bytes]:
         """Every platform as serialised GeoJSON Feature bytes (built once per system)."""
+        if self._direct_ready:
+            self.platforms  # noqa: B018 (raises DirectModeError: nothing is loaded)
         if system not in self._platform_features:
             self._platform_features[system] = platform_feature_bytes(self.platforms, system)
         return self._platform_features[system]

@@ -175,6 +175,9 @@ def test_what_direct_mode_does_not_answer_is_a_clear_4xx(direct, snap):
     nearest = direct.get("/platforms/nearest?lon=113.3&lat=23.1")
     assert_problem(nearest, 501)
     assert "direct mode" in nearest.json()["detail"]
+    for url in ("/app/selection.geojson", "/app/points.json"):
+        assert_problem(direct.get(url), 501)
+        assert snap.get(url).status_code == 200
 
 
 def test_assign_many_equals_assign_record_one_by_one(city, shipped_layers):
