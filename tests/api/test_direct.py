@@ -191,3 +191,44 @@ def test_assign_many_equals_assign_record_one_by_one(city, shipped_layers):
     assert assign_many(batch, city, shipped_layers) == expected
     assert any(e["district_adcode"] is None for e in expected)
     assert any(e["managing_adcode"] != e["district_adcode"] for e in expected)  # Bio-Island
+
+
+def test_edits_through_a_direct_server_show_in_its_items_and_density(pg_url):
+    from api.app import create_app
+    from api.settings import Settings
+    from geo.store import DEFAULT_REGISTRY, open_store
+    from tests.api.test_edit import create, wait_for
+    from tests.auth_tokens import issue_token
+
+    with open_store(pg_url) as store:
+        store.save(open_store(DEFAULT_REGISTRY).load(), actor="import")
+        auth = {"Authorization": f"Bearer {issue_token(store, role='editor', name='alice')}"}
+    settings = Settings(store=pg_url, reload_poll_s=0.05, snapshot_max_rows=0)
+    with TestClient(create_app(settings)) as client:
+        assert client.app.state.data.direct
+
+        def total() -> int:
+            url = "/stats/density?layer=districts"
+            return client.get(url).json()["totals"]["count"]
+
+        def matched() -> int:
+            return client.get(f"{ITEMS}?limit=1").json()["numberMatched"]
+
+        start, listed = total(), matched()
+        made = create(client, auth, name_zh="直连模式测试平台").json()
+        assert wait_for(lambda: total() == start + 1)  # the cached density was dropped
+        assert matched() == listed + 1
+        r = client.get(f"{ITEMS}/{made['id']}")
+        assert r.status_code == 200
+        assert r.json()["properties"]["name_zh"] == "直连模式测试平台"
+        tag = r.headers["etag"]
+        r = client.delete(f"{ITEMS}/{made['id']}", headers={**auth, "If-Match": tag})
+        assert r.status_code == 204
+        assert wait_for(lambda: total() == start)
+
+
+def test_the_html_items_page_in_direct_mode(snap, direct):
+    r = direct.get(f"{ITEMS}?limit=5&f=html")
+    assert r.status_code == 200
+    assert "161" in r.text
+    assert r.text.count("</tr>") == snap.get(f"{ITEMS}?limit=5&f=html").text.count("</tr>")
