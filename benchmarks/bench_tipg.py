@@ -34,6 +34,8 @@ Set tipg up once with::
 Usage::
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_tipg.py --rows 100000 --repeat 20
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_tipg.py --rows 100000 --modes snapshot,direct
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_tipg.py --rows 1000000 --modes direct
 """
 
 from __future__ import annotations
