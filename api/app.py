@@ -87,10 +87,13 @@ def create_app(
         app.state.data = data
         app.state.generation = 0
         app.state.health = health.health_body(
-            len(data.platforms), list(data.collections), data.loaded_at
+            data.platform_count, list(data.collections), data.loaded_at
         )
         log.info(
-            "biomap API: %d platforms, collections %s", len(data.platforms), list(data.collections)
+            "biomap API: %d platforms%s, collections %s",
+            data.platform_count,
+            " (direct mode: not loaded, served from SQL)" if data.direct else "",
+            list(data.collections),
         )
         app.state.live = live = LiveRegistry(app, poll_s=settings.reload_poll_s)
         app.state.heavy = heavy = HeavyWork(

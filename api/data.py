@@ -29,11 +29,12 @@ from geo._io import frame_records
 from geo.cities import City, open_city
 from geo.cql import FilterLang, cql2_mask, parse_cql2
 from geo.crs import from_wgs84, shift_geometry
+from geo.errors import DirectModeError
 from geo.filters import PlatformFilter
 from geo.geocoding import Geocoder
 from geo.nearest import NearestIndex
 from geo.stats.clustering import study_window
-from geo.stats.density import DensityResult, density_table
+from geo.stats.density import DensityResult, density_from_counts, density_table
 from geo.store import PlatformRecord, etag, open_store, records_to_frame
 from geo.store.schema import record_property_schemas
 from geo.zones import ZoneLayer, get_layer
@@ -145,7 +146,15 @@ class ServiceData:
             self._geocoder = None
         #: The store's version the registry was read at (read first: a later write reloads).
         self.version = self.store.version() if platforms is None else "fixed"
-        if platforms is None:
+        #: Rows in the store (the planner's estimate above 10,000) when direct, else loaded.
+        self.platform_count = 0
+        #: Direct mode: a PostGIS registry over ``snapshot_max_rows`` is not loaded; items,
+        #: one item and density are answered from SQL (:mod:`api.direct`).
+        self.direct = platforms is None and _too_large(self.store, settings, self)
+        self._direct_ready = False
+        if self.direct:
+            raw, self.etags = records_to_frame([]), {}
+        elif platforms is None:
             records = self.store.load()
             #: The stored records' ETags (what a write's If-Match is checked against).
             self.etags = {r.id: etag(r) for r in records}
@@ -167,6 +176,13 @@ class ServiceData:
         self.cache = LruCache(settings.cache_entries, max_bytes=settings.cache_bytes)
         self._platform_features: dict[str, list[bytes]] = {}
         self.platform_features("wgs84")  # serialise every feature once, before the first request
+        if not self.direct:
+            self.platform_count = len(self.collections["platforms"].ids)
+        else:
+            from geo.store import direct as sqlq
+
+            self.collections["platforms"].extent = sqlq.extent(self.store)  # type: ignore[arg-type]
+        self._direct_ready = self.direct
         self.loaded_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
     @property
@@ -176,6 +192,12 @@ class ServiceData:
         After :meth:`apply` it is built on first use from the previous snapshot's frame and
         the changed rows, then kept.
         """
+        if self._direct_ready:
+            raise DirectModeError(
+                "this needs the whole registry in memory, and this server's is too large to "
+                f"load (direct mode: over {self.settings.snapshot_max_rows} rows); items, one "
+                "item and /stats/density are served / 登记库过大(直连模式),此功能不可用"
+            )
         frame = self._platforms
         if frame is not None:
             return frame
@@ -201,6 +223,16 @@ class ServiceData:
         return index
 
     # -- incremental updates ------------------------------------------------------------------
+
+    def advanced(self, version: str) -> ServiceData:
+        """Direct mode: this snapshot at store version ``version`` (nothing is held but the
+        city and layers, so only the caches go)."""
+        new = object.__new__(ServiceData)
+        new.__dict__.update(self.__dict__)
+        new.version = version
+        new.cache = LruCache(self.settings.cache_entries, max_bytes=self.settings.cache_bytes)
+        new.loaded_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        return new
 
     def apply(self, changed: Mapping[str, PlatformRecord | None], version: str) -> ServiceData:
         """A new snapshot: this one with the records ``changed`` (id -> the stored record, or
@@ -377,7 +409,7 @@ class ServiceData:
     def temporal_spans(self, coll: Collection) -> tuple[np.ndarray, np.ndarray] | None:
         """Start and end (``datetime64[s]``, NaT where unknown) of each feature's temporal
         property: a platform established in year Y spans that whole year, a zone its day."""
-        if coll.temporal is None:
+        if coll.temporal is None or (coll.layer is None and self.direct):
             return None
         if coll.layer is None:
             years = pd.to_numeric(self.platforms[coll.temporal], errors="coerce")
@@ -416,6 +448,8 @@ class ServiceData:
 
     def platform_features(self, system: OutputSystem) -> list[bytes]:
         """Every platform as serialised GeoJSON Feature bytes (built once per system)."""
+        if self._direct_ready:
+            self.platforms  # noqa: B018 (raises DirectModeError: nothing is loaded)
         if system not in self._platform_features:
             self._platform_features[system] = platform_feature_bytes(self.platforms, system)
         return self._platform_features[system]
@@ -455,6 +489,10 @@ class ServiceData:
         layer = get_layer(self.layers, layer_name)
         key = ("density", layer_name, flt, district_basis)
         result = self.cache.get(key)
+        if result is None and self.direct:
+            flt.check_zones(self.layers)
+            result = self._direct_density(layer, flt, district_basis)
+            self.cache.put(key, result)
         if result is None:
             flt.check_zones(self.layers)
             result = density_table(
@@ -476,6 +514,35 @@ class ServiceData:
         else:
             column = f"zone_{layer_name}"
         return self.platforms.get(column)
+
+    def _direct_density(
+        self, layer: ZoneLayer, flt: PlatformFilter, district_basis: DistrictBasis
+    ) -> DensityResult:
+        """Density counted in SQL by the stored zone (``GROUP BY``), then the snapshot's rates."""
+        from geo.store import direct as sqlq
+
+        if layer.name == "districts":
+            field = "managing_adcode" if district_basis == "managing" else "district_adcode"
+        else:
+            field = f"zones.{layer.name}"
+        counts, total = sqlq.zone_counts(self.store, sqlq.where(flt), field)  # type: ignore[arg-type]
+        return density_from_counts(
+            counts, total, layer, city=self.city, filter=flt, district_basis=district_basis
+        )
+
+
+def _too_large(store: object, settings: Settings, data: ServiceData) -> bool:
+    """Whether ``store`` is a PostGIS registry over ``settings.snapshot_max_rows`` rows
+    (sets ``data.platform_count`` to its row count when it is)."""
+    from geo.store.postgis import PostGISStore
+
+    if not isinstance(store, PostGISStore):
+        return False
+    rows = store.estimate_count()
+    if rows <= settings.snapshot_max_rows:
+        return False
+    data.platform_count = rows
+    return True
 
 
 def queryable_types(coll: Collection) -> dict[str, str]:
@@ -499,6 +566,12 @@ def platform_properties(platforms: gpd.GeoDataFrame) -> Properties:
     record = record_property_schemas()
     frame = frame_property_schemas(_property_frame(platforms))
     return {name: record.get(name, spec) for name, spec in frame.items()}
+
+
+@functools.cache
+def record_integers() -> tuple[str, ...]:
+    """The record's integer fields (written as integers in features)."""
+    return _record_integers()
 
 
 @functools.cache

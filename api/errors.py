@@ -23,6 +23,7 @@ from geo.errors import (
     CoordinateError,
     CRSMismatchError,
     DataFileError,
+    DirectModeError,
     FontNotFoundError,
     InsufficientDataError,
     InvalidGeometryError,
@@ -139,6 +140,7 @@ ERROR_TABLE: dict[type[BaseException], tuple[int, str, bool]] = {
     FontNotFoundError: (503, "CJK font not installed", True),
     OutputError: (503, "Service cannot write", False),
     DataFileError: (503, "Service data unavailable", False),
+    DirectModeError: (501, "Not available for a very large registry", True),
     ValidationError: (503, "Service data invalid", False),
     BiomapError: (500, "Internal server error", False),
 }

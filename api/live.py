@@ -160,6 +160,12 @@ class LiveRegistry:
             current = self.data
             if current.version == "fixed":
                 return False
+            if current.direct:  # nothing loaded to update: only the caches follow the store
+                target = current.store.version()
+                if target == current.version:
+                    return False
+                self._install(current.advanced(target))
+                return True
             reached, ids = self._walk(current.version, None)  # the known links need no query
             if reached == current.version:
                 target = current.store.version()
@@ -186,7 +192,7 @@ class LiveRegistry:
             return True
 
     def _install(self, fresh: ServiceData) -> None:
-        count = len(fresh.collections["platforms"].ids)  # not the frame: it is built lazily
+        count = fresh.platform_count if fresh.direct else len(fresh.collections["platforms"].ids)
         self.app.state.health = health.health_body(count, list(fresh.collections), fresh.loaded_at)
         self.app.state.data = fresh
         self.app.state.generation += 1

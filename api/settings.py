@@ -93,6 +93,19 @@ class Settings(BaseSettings):
         description="How often (s) the store is checked for other writers' changes (PostGIS "
         "also notifies at once).",
     )
+    snapshot_max_rows: int = Field(
+        default=50_000,
+        ge=0,
+        description="A PostGIS registry with more rows than this is not loaded: the server "
+        "goes direct (items, one item and density answered from SQL per request; see the "
+        "README, 'Very large registries'). The file store always loads.",
+    )
+    direct_max_offset: int = Field(
+        default=10_000,
+        ge=0,
+        description="In direct mode, the largest `offset` (SQL OFFSET scans what it skips); "
+        "deeper pages follow the `next` link's keyset token.",
+    )
     public_url: str | None = Field(
         default=None,
         description="Base URL used in links (behind a proxy); taken from the request if unset.",

@@ -13,12 +13,19 @@ then ``ANALYZE``. Then, one after the other on 127.0.0.1:
 - tipg (``uvicorn tipg.main:app`` from a separate virtualenv, ``--tipg-python``; never a biomap
   dependency) on the same database, collection ``public.platforms``.
 
-Each URL is requested ``--repeat`` times by one client after 3 warm-ups; reported: median and
-p90 ms, the bytes of the answer, and biomap/tipg ratios for the same query:
+Each URL is requested ``--repeat`` times by one client after 3 warm-ups; reported: the first
+answer's ms (nothing cached yet: density is cached by both biomap modes), median and p90
+ms, the bytes of the answer, and biomap/tipg ratios for the same query:
 
 - ``first``: ``items?limit=100``; ``bbox``: ``items?limit=100&bbox=`` a 5 km box in the city;
 - ``deep``: ``items?limit=100&offset=N-200`` (biomap's and tipg's own offset paging);
 - ``density``: biomap ``/stats/density?layer=districts`` (tipg has none).
+
+``--modes snapshot,direct`` runs biomap both ways (``BIOMAP_SNAPSHOT_MAX_ROWS`` above or below
+the table): snapshot loads every row at start; direct answers from SQL (``api/direct.py``), its
+``deep`` follows the keyset token of the same position (its offset stops at 10,000). The
+synthetic points are assigned to their own districts and zones before they are stored (direct
+mode counts density by the stored assignment).
 
 Set tipg up once with::
 
@@ -27,6 +34,8 @@ Set tipg up once with::
 Usage::
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_tipg.py --rows 100000 --repeat 20
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_tipg.py --rows 100000 --modes snapshot,direct
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_tipg.py --rows 1000000 --modes direct
 """
 
 from __future__ import annotations
@@ -47,42 +56,53 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from api.direct import encode_token  # noqa: E402
 from benchmarks.bench_api import _peak_rss_mb, synthetic_platforms  # noqa: E402
+from geo.cities import open_city  # noqa: E402
 from geo.store import etag, frame_to_records, open_store, validate_records  # noqa: E402
+from geo.zones.assign import assign_platforms  # noqa: E402
 from tests import pg  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 BBOX = "113.30,23.10,113.35,23.15"
 
 
-def load_rows(url: str, n: int) -> float:
-    """COPY ``n`` synthetic platforms into a fresh biomap schema; seconds taken."""
+def load_rows(url: str, n: int, chunk: int = 100_000) -> float:
+    """COPY ``n`` synthetic platforms into a fresh biomap schema; seconds taken.
+
+    Rows are assigned, validated and copied ``chunk`` at a time (1M records at once would
+    hold several GB of Python objects)."""
+    import psycopg
+
     t0 = time.perf_counter()
     frame = synthetic_platforms(n)
     frame["coord_source"] = "synthetic:bench_tipg"
     frame["source"] = "bench_tipg synthetic"
-    records, problems = validate_records(frame_to_records(frame))
-    if problems:
-        raise RuntimeError(f"synthetic rows invalid: {problems[:3]}")
+    city = open_city(os.environ.get("BIOMAP_CITY"))
     with open_store(url) as store:
         store.init()
-    import psycopg
-
     with psycopg.connect(url, autocommit=True) as conn:
-        with (
-            conn.cursor() as cur,
-            cur.copy("COPY platforms (id, record, geom, etag) FROM STDIN") as copy,
-        ):
-            for rec in records:
-                data = rec.model_dump()
-                copy.write_row(
-                    (
-                        rec.id,
-                        orjson.dumps(data).decode(),
-                        f"SRID=4326;POINT({rec.lon} {rec.lat})",
-                        etag(data),
+        for lo in range(0, n, chunk):
+            # each point's own districts and zones (the copied record's would be another
+            # place's): direct mode counts density by the stored assignment
+            part, _ = assign_platforms(frame.iloc[lo : lo + chunk], city)
+            records, problems = validate_records(frame_to_records(part))
+            if problems:
+                raise RuntimeError(f"synthetic rows invalid: {problems[:3]}")
+            with (
+                conn.cursor() as cur,
+                cur.copy("COPY platforms (id, record, geom, etag) FROM STDIN") as copy,
+            ):
+                for rec in records:
+                    data = rec.model_dump()
+                    copy.write_row(
+                        (
+                            rec.id,
+                            orjson.dumps(data).decode(),
+                            f"SRID=4326;POINT({rec.lon} {rec.lat})",
+                            etag(data),
+                        )
                     )
-                )
         conn.execute("UPDATE biomap_registry_version SET version = version + 1")
         conn.execute("ANALYZE platforms")
     return time.perf_counter() - t0
@@ -104,7 +124,10 @@ def wait_healthy(url: str, proc: subprocess.Popen, path: str, timeout: float) ->
 
 def timed(url: str, repeat: int) -> dict:
     with httpx.Client(timeout=120) as client:
-        for _ in range(3):
+        t = time.perf_counter()
+        r = client.get(url)  # the first answer: computed, nothing cached yet
+        first = time.perf_counter() - t
+        for _ in range(2):
             r = client.get(url)
         if r.status_code != 200:
             raise RuntimeError(f"{url}: {r.status_code} {r.text[:200]}")
@@ -115,6 +138,7 @@ def timed(url: str, repeat: int) -> dict:
             times.append(time.perf_counter() - t)
     times.sort()
     return {
+        "first_ms": first * 1e3,
         "p50_ms": statistics.median(times) * 1e3,
         "p90_ms": times[int(0.9 * (len(times) - 1))] * 1e3,
         "bytes": len(r.content),
@@ -143,6 +167,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20, help="timed requests per URL")
     parser.add_argument("--tipg-python", default="/work/venv-tipg/bin/python")
     parser.add_argument("--startup-timeout", type=float, default=900)
+    parser.add_argument(
+        "--modes",
+        default="direct",
+        help="biomap modes to run, comma-separated: snapshot (loads every row: ~1.85 GB at "
+        "100,000), direct (BIOMAP_SNAPSHOT_MAX_ROWS below --rows: served from SQL)",
+    )
     args = parser.parse_args()
     n = args.rows
     deep = max(0, n - 200)
@@ -153,13 +183,67 @@ def main() -> None:
     }
     results = run(args, urls)
     print(f"\n{n} rows, {args.repeat} timed requests per URL, one client")
-    print(f"{'query':18} {'p50 ms':>9} {'p90 ms':>9} {'kB':>8} {'feats':>6}  x tipg (p50)")
+    print("deep: offset N-200 (tipg, snapshot); the keyset token of the same position (direct)")
+    print(
+        f"{'query':22} {'first ms':>9} {'p50 ms':>9} {'p90 ms':>9} {'kB':>8} {'feats':>6}  x tipg (p50)"
+    )
     for name, r in results.items():
-        kind = name.split()[1]
+        kind = name.split()[-1]
         ref = results.get(f"tipg {kind}")
         ratio = f"{r['p50_ms'] / ref['p50_ms']:.2f}" if ref and not name.startswith("tipg") else ""
-        print(f"{name:18} {r['p50_ms']:9.1f} {r['p90_ms']:9.1f} {r['bytes'] / 1e3:8.1f} "
+        print(f"{name:22} {r['first_ms']:9.1f} {r['p50_ms']:9.1f} {r['p90_ms']:9.1f} {r['bytes'] / 1e3:8.1f} "
               f"{r['features'] if r['features'] is not None else '-':>6}  {ratio}")  # fmt: skip
+
+
+def keyset_deep(url: str, position: int) -> str:
+    """The ``after`` token a direct server's next links give for the page at ``position``."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT id FROM platforms ORDER BY id OFFSET %s LIMIT 1", (position - 1,)
+        ).fetchone()
+    assert row is not None
+    return encode_token(row[0], position)
+
+
+def run_biomap(
+    args: argparse.Namespace,
+    mode: str,
+    *,
+    url: str,
+    urls: dict[str, str],
+    env: dict[str, str],
+    work: Path,
+) -> dict[str, dict]:
+    """Time one ``biomap serve`` (``mode``: snapshot or direct) on the table at ``url``."""
+    if mode not in ("snapshot", "direct"):
+        raise SystemExit(f"unknown mode {mode!r}: snapshot or direct")
+    results: dict[str, dict] = {}
+    port = free_port()
+    biomap = Path(sys.executable).with_name("biomap")
+    cmd = [str(biomap), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    benv = {**env, "BIOMAP_RESPONSE_CACHE_ENTRIES": "0"}  # compute every answer, as tipg
+    # snapshot: the threshold above the table; direct: below it
+    benv["BIOMAP_SNAPSHOT_MAX_ROWS"] = str(args.rows * 2 if mode == "snapshot" else 0)
+    log = work / f"biomap-{mode}.log"
+    proc = start([*cmd, "--store", url, "--log-level", "warning"], benv, log)
+    base = f"http://127.0.0.1:{port}"
+    label = f"biomap-{mode}"
+    if mode == "direct":
+        deep = max(1, args.rows - 200)
+        urls = {**urls, "deep": f"items?limit=100&after={keyset_deep(url, deep)}"}
+    try:
+        up = wait_healthy(base, proc, "/healthz", args.startup_timeout)
+        print(f"[{label}] healthy after {up:.1f} s, RSS {_peak_rss_mb(proc.pid):.0f} MB")
+        for key, path in urls.items():
+            results[f"{label} {key}"] = timed(f"{base}/collections/platforms/{path}", args.repeat)
+        results[f"{label} density"] = timed(f"{base}/stats/density?layer=districts", args.repeat)
+        rss = _peak_rss_mb(proc.pid)
+        print(f"[{label}] peak RSS {rss:.0f} MB")
+    finally:
+        stop(proc)
+    return results
 
 
 def run(args: argparse.Namespace, urls: dict[str, str]) -> dict[str, dict]:
@@ -180,24 +264,8 @@ def run(args: argparse.Namespace, urls: dict[str, str]) -> dict[str, dict]:
         print(f"loaded in {load_rows(url, n):.1f} s", flush=True)
         env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost"}
 
-        port = free_port()
-        biomap = Path(sys.executable).with_name("biomap")
-        cmd = [str(biomap), "serve", "--host", "127.0.0.1", "--port", str(port)]
-        benv = {**env, "BIOMAP_RESPONSE_CACHE_ENTRIES": "0"}  # compute every answer, as tipg
-        proc = start([*cmd, "--store", url, "--log-level", "warning"], benv, work / "biomap.log")
-        base = f"http://127.0.0.1:{port}"
-        try:
-            up = wait_healthy(base, proc, "/healthz", args.startup_timeout)
-            print(f"[biomap] healthy after {up:.1f} s, RSS {_peak_rss_mb(proc.pid):.0f} MB")
-            for key, path in urls.items():
-                results[f"biomap {key}"] = timed(
-                    f"{base}/collections/platforms/{path}", args.repeat
-                )
-            results["biomap density"] = timed(f"{base}/stats/density?layer=districts", args.repeat)
-            rss = _peak_rss_mb(proc.pid)
-            print(f"[biomap] peak RSS {rss:.0f} MB")
-        finally:
-            stop(proc)
+        for mode in args.modes.split(","):
+            results.update(run_biomap(args, mode, url=url, urls=urls, env=env, work=work))
 
         port = free_port()
         tipg_url = f"postgresql://postgres@127.0.0.1:{cluster.port}/tipg_bench"

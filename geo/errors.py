@@ -106,3 +106,8 @@ class TokenError(BiomapError, ValueError):
 
 class StoreSchemaError(DataFileError):
     """A database store has no biomap schema, or an older or newer one than this biomap's."""
+
+
+class DirectModeError(BiomapError):
+    """A request that needs the whole registry in memory, on a server in direct mode (a
+    PostGIS registry too large to load; see :mod:`api.direct`)."""

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from api import pages
+from api import direct, pages
 from api.data import CRS84, Collection, OutputSystem, ServiceData, platform_feature_bytes
 from api.errors import BadParameterError, NotFoundError
 from api.html import FORMAT_HELP, html_link, wants_html
@@ -236,6 +236,14 @@ async def items(
         Query(ge=1, description="Items per page; values above the maximum are clamped to it."),
     ] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="Items to skip.")] = 0,
+    after: Annotated[
+        str | None,
+        Query(
+            description="Direct mode only (a registry too large to load): the keyset token "
+            "of a `next` link, as given; pages after it cost what the first does.",
+            max_length=2000,
+        ),
+    ] = None,
     bbox: Bbox = None,
     bbox_crs: BboxCrs = None,
     datetime: Datetime = None,
@@ -257,13 +265,25 @@ async def items(
     html = wants_html(request, f, (GEOJSON, JSON))
     system = "wgs84" if html else output_system(crs)  # pages draw over WGS84 outlines
     flt = platforms.filter()
-    features, extra = _features(data, coll, system, flt, platforms)
     when = parse_datetime(datetime)
     if when is not None and coll.temporal is None:
         raise BadParameterError(
             f"collection {coll.id!r} has no temporal property: datetime does not apply",
             param="datetime",
         )
+    if data.direct and coll.kind == "platforms":
+        direct.check_supported(
+            cql=filter, after=after, offset=offset, max_offset=settings.direct_max_offset
+        )
+        return await _direct_items(
+            request, data, coll, flt, box, when, limit, offset, after, system, html, lang
+        )
+    if after is not None:
+        raise BadParameterError(
+            "after is the keyset token of a server in direct mode; this one pages by offset",
+            param="after",
+        )
+    features, extra = _features(data, coll, system, flt, platforms)
     positions = _select(
         data, coll, flt, box, cql=(filter, filter_lang) if filter else None, when=when
     )
@@ -339,6 +359,58 @@ async def item(
     return send(
         request, Prepared.of(body, GEOJSON), max_age=_max_age(request), headers=content_crs(system)
     )
+
+
+async def _direct_items(  # noqa: PLR0917 (the items route's parameters, passed on)
+    request: Request,
+    data: ServiceData,
+    coll: Collection,
+    flt: PlatformFilter,
+    box: tuple[float, float, float, float] | None,
+    when: tuple[np.datetime64 | None, np.datetime64 | None] | None,
+    limit: int,
+    offset: int,
+    after: str | None,
+    system: OutputSystem,
+    html: bool,
+    lang: Lang,
+) -> Response:
+    """A page of platforms read from PostGIS (direct mode, :mod:`api.direct`)."""
+    features, position, token, matched = await run_in_threadpool(
+        direct.page_features,
+        data,
+        flt,
+        box=box,
+        when=when,
+        limit=limit,
+        offset=offset,
+        after=after,
+        system=system,
+    )
+    if html:
+        shown = [orjson.loads(f) for f in features]
+        known = matched if matched is not None else data.platform_count
+        text = pages.items_page(
+            request, lang, data, coll, shown, matched=known, offset=position, limit=limit
+        )
+        return _page(request, text)
+    links = _page_links(request, coll, 0, limit, 0)  # self, alternate, collection
+    if token is not None:
+        links.append(_link(request, "next", "Next page", after=token, offset=None, limit=limit))
+    back = max(0, position - limit)
+    if position > 0 and back <= request.app.state.settings.direct_max_offset:
+        links.append(_link(request, "prev", "Previous page", after=None, offset=back, limit=limit))
+    meta: dict[str, Any] = {"numberReturned": len(features), "links": links}
+    if matched is not None:
+        meta = {"numberMatched": matched, **meta}
+    body = direct.join(features, meta)
+    return send(
+        request, Prepared.of(body, GEOJSON), max_age=_max_age(request), headers=content_crs(system)
+    )
+
+
+def _link(request: Request, rel: str, title: str, **replace: object) -> dict[str, str]:
+    return {"href": self_url(request, **replace), "rel": rel, "type": GEOJSON, "title": title}
 
 
 async def _platform_item(
@@ -507,6 +579,9 @@ def _info(base: str, coll: Collection, data: ServiceData) -> dict[str, Any]:
         "features": len(coll.ids),
         "features_without_geometry": missing,
     }
+    if data.direct and coll.kind == "platforms":
+        info["features"] = data.platform_count  # exact below 10,000 rows, else an estimate
+        info.pop("features_without_geometry")  # every stored row has its point
     if coll.extent:
         info["extent"] = {"spatial": {"bbox": [coll.extent], "crs": CRS84}}
     spans = data.temporal_spans(coll)

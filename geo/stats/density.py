@@ -13,6 +13,7 @@ administrative ones in both cases (the island's 1.83 km² and its few residents 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -204,11 +205,40 @@ def density_table(
         kept = platforms[flt.mask(platforms)] if len(platforms) else platforms
         ids = assign_zone_ids(kept, layer, city=city, district_basis=district_basis)
         total = len(kept)
+    return density_from_counts(
+        ids.value_counts(), total, layer, city=city, filter=flt, district_basis=district_basis
+    )
+
+
+def density_from_counts(
+    counts: Mapping[str, int] | pd.Series,
+    total: int,
+    layer: ZoneLayer,
+    *,
+    city: City,
+    filter: PlatformFilter | None = None,
+    district_basis: DistrictBasis = "administrative",
+) -> DensityResult:
+    """:func:`density_table` from counts already made: ``counts`` (zone id -> platforms, zones
+    absent count 0; ids of no zone of ``layer`` are ignored) out of ``total`` matching
+    platforms (those in no zone included). The API's direct mode counts in SQL, then this.
+
+    Raises
+    ------
+    DistrictBasisError
+        For an unknown ``district_basis``.
+    """
+    if district_basis not in DISTRICT_BASES:
+        raise DistrictBasisError(
+            f"unknown district_basis {district_basis!r}; use 'administrative' or 'managing'"
+        )
+    flt = filter or PlatformFilter()
+    counts = pd.Series(dict(counts), dtype="int64") if not isinstance(counts, pd.Series) else counts
     zones = layer.zones
     table = pd.DataFrame(
         {"zone_id": zones["zone_id"], "name_zh": zones["name_zh"], "name_en": zones["name_en"]}
     ).reset_index(drop=True)
-    table["count"] = table["zone_id"].map(ids.value_counts()).fillna(0).astype(int)
+    table["count"] = table["zone_id"].map(counts).fillna(0).astype(int)
     table["share"] = table["count"] / total if total else 0.0
     area = zone_areas_km2(layer).to_numpy()
     table["area_km2"] = np.round(area, 3)

@@ -8,9 +8,9 @@ point in a zone nested in another gets the inner one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -193,6 +193,40 @@ def assign_record(
     data = record.model_dump()
     data.update(district_adcode=district, managing_adcode=managing, zones={**record.zones, **found})
     return type(record).model_validate(data)
+
+
+def assign_many(
+    records: Sequence[PlatformRecord],
+    city: City,
+    layers: Mapping[str, ZoneLayer] | None = None,
+) -> list[dict[str, Any]]:
+    """:func:`assign_record` for many records at once (one grid lookup per layer), as plain
+    dicts (``record.model_dump()`` with the same ``district_adcode``, ``managing_adcode`` and
+    ``zones`` that :func:`assign_record` sets; not validated again)."""
+    layers = dict(layers or city.zone_layers())
+    if not records:
+        return []
+    lon = np.array([r.lon for r in records], dtype=np.float64)
+    lat = np.array([r.lat for r in records], dtype=np.float64)
+    found: dict[str, list[str | None]] = {}
+    for name, layer in layers.items():
+        pos = layer.index.lookup(lon, lat)
+        ids = layer.zones["zone_id"].to_numpy(dtype=object)
+        found[name] = [None if p < 0 else ids[p] for p in pos]
+    district = found.pop("districts", [None] * len(records))
+    managing = city.managing_adcodes(lon, lat, np.array(district, dtype=object))
+    out = []
+    for k, record in enumerate(records):
+        data = record.model_dump()
+        zones = {name: values[k] for name, values in found.items()}
+        managed = managing[k]
+        data.update(
+            district_adcode=district[k],
+            managing_adcode=None if managed is None else str(managed),
+            zones={**record.zones, **zones},
+        )
+        out.append(data)
+    return out
 
 
 def _conflicts(out: gpd.GeoDataFrame, ids: pd.Series, city: City) -> list[dict[str, str | None]]:
