@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -30,7 +32,8 @@ def city_box(city: City) -> tuple[float, float, float, float]:
     return float(x0), float(y0), float(x1), float(y1)
 
 
-def _best(fn, repeat: int) -> tuple[float, object]:
+def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """The fastest of ``repeat`` runs of ``fn`` (seconds) and its result."""
     times, out = [], None
     for _ in range(repeat):
         t = time.perf_counter()
@@ -61,11 +64,11 @@ def bench_assign(city: City, n: int, repeat: int) -> None:
         ).zone_layers()  # new layers: files read, no index
         return assign_points(x, y, fresh)
 
-    t_sjoin, base = _best(sjoin_all, repeat)
-    t_cold, _ = _best(cold, repeat)
+    t_sjoin, base = best_of(sjoin_all, repeat)
+    t_cold, _ = best_of(cold, repeat)
     for layer in layers.values():
         _ = layer.index  # build once
-    t_warm, ours = _best(lambda: assign_points(x, y, layers), repeat)
+    t_warm, ours = best_of(lambda: assign_points(x, y, layers), repeat)
     for name in layers:
         same = (ours[name].fillna("-").to_numpy() == base[name].fillna("-").to_numpy()).all()
         assert same, f"answers differ for {name}"
@@ -81,8 +84,8 @@ def bench_crs(city: City, n: int, repeat: int) -> None:
     x = rng.uniform(box[0], box[2], n)
     y = rng.uniform(box[1], box[3], n)
     gx, gy = wgs84_to_gcj02(x, y)
-    t1, one = _best(lambda: gcj02_to_wgs84(gx, gy, iterations=1), repeat)
-    t2, two = _best(lambda: gcj02_to_wgs84(gx, gy, iterations=2), repeat)
+    t1, one = best_of(lambda: gcj02_to_wgs84(gx, gy, iterations=1), repeat)
+    t2, two = best_of(lambda: gcj02_to_wgs84(gx, gy, iterations=2), repeat)
     e1 = haversine_m(x, y, *one)
     e2 = haversine_m(x, y, *two)
     print(f"GCJ-02 -> WGS84 for {n:,} points")

@@ -20,8 +20,6 @@ Usage: python benchmarks/bench_prd_assign.py [--points 1000000] [--repeat 3] [--
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
 from typing import Any
 
 import geopandas as gpd
@@ -29,21 +27,13 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+from bench_core import best_of  # benchmarks/ is on sys.path as a script
 
 from geo.cities import City, open_city
 from geo.crs import WGS84
 from geo.zones._index import ZoneIndex
 from geo.zones.assign import assign_points
 from geo.zones.layers import ZoneLayer
-
-
-def _best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), out
 
 
 def uniform_points(city: City, n: int, seed: int = 42) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +75,7 @@ def bench_set(name: str, x: np.ndarray, y: np.ndarray, city: City, repeat: int) 
     """Time sjoin, biomap warm and cold on one point set and check the answers."""
     layer = city.units_layer
     zones = layer.located[["zone_id", "geometry"]]
-    t_sjoin, (base, ties) = _best(lambda: _sjoin(x, y, zones), repeat)
+    t_sjoin, (base, ties) = best_of(lambda: _sjoin(x, y, zones), repeat)
 
     def cold() -> Any:
         fresh = ZoneLayer(
@@ -97,9 +87,9 @@ def bench_set(name: str, x: np.ndarray, y: np.ndarray, city: City, repeat: int) 
         )
         return assign_points(x, y, {"districts": fresh})["districts"]
 
-    t_cold, _ = _best(cold, repeat)
+    t_cold, _ = best_of(cold, repeat)
     _ = layer.index
-    t_warm, ours = _best(lambda: assign_points(x, y, {"districts": layer})["districts"], repeat)
+    t_warm, ours = best_of(lambda: assign_points(x, y, {"districts": layer})["districts"], repeat)
     got = ours.fillna("-").to_numpy()
     differ = int((got != pd.Series(base).fillna("-").to_numpy()).sum())
     return {
@@ -121,7 +111,7 @@ def bench_build(city: City, repeat: int) -> tuple[float, dict]:
     order = np.lexsort((layer.zones["zone_id"].astype(str).to_numpy(), area))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    t, index = _best(lambda: ZoneIndex(layer.zones.geometry.values, rank), repeat)
+    t, index = best_of(lambda: ZoneIndex(layer.zones.geometry.values, rank), repeat)
     return t, index.describe()
 
 

@@ -171,18 +171,8 @@ def count(
 ) -> int | None:
     """How many records match: exact when the planner expects fewer than ``exact_below``
     (then counted), else ``None`` (a full count of a large table is not worth a page)."""
-    cond, params = clause
-    with store._cursor() as cur:
-        cur.execute(
-            sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM platforms {}").format(cond), params
-        )
-        row = cur.fetchone()
-        estimate = int(row[0][0]["Plan"]["Plan Rows"]) if row else 0
-        if estimate >= exact_below:
-            return None
-        cur.execute(sql.SQL("SELECT count(*) FROM platforms {}").format(cond), params)
-        row = cur.fetchone()
-    return int(row[0]) if row else 0
+    n, exact = store.count_where(*clause, exact_below=exact_below)
+    return n if exact else None
 
 
 def zone_counts(

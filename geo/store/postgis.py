@@ -356,6 +356,13 @@ class PostGISStore:
         replaces it.
         """
         where, params = _where(after_id=None, bbox=bbox)
+        return self.count_where(where, params, exact_below=exact_below)[0]
+
+    def count_where(
+        self, where: sql.Composable, params: Sequence[Any], *, exact_below: int = EXACT_COUNT_BELOW
+    ) -> tuple[int, bool]:
+        """``(n, exact)`` of the rows ``where`` selects: the planner's estimate (``EXPLAIN``),
+        replaced by a ``count(*)`` when it expects fewer than ``exact_below``."""
         with self._cursor() as cur:
             cur.execute(
                 sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM platforms {}").format(where), params
@@ -363,10 +370,10 @@ class PostGISStore:
             row = cur.fetchone()
             estimate = int(row[0][0]["Plan"]["Plan Rows"]) if row else 0
             if estimate >= exact_below:
-                return estimate
+                return estimate, False
             cur.execute(sql.SQL("SELECT count(*) FROM platforms {}").format(where), params)
             row = cur.fetchone()
-        return int(row[0]) if row else 0
+        return (int(row[0]) if row else 0), True
 
     # -- writing ------------------------------------------------------------------------------
 
