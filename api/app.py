@@ -95,7 +95,9 @@ def create_app(
             " (direct mode: not loaded, served from SQL)" if data.direct else "",
             list(data.collections),
         )
-        app.state.live = live = LiveRegistry(app, poll_s=settings.reload_poll_s)
+        app.state.live = live = LiveRegistry(
+            app, poll_s=settings.reload_poll_s, coalesce_s=settings.reload_coalesce_s
+        )
         app.state.heavy = heavy = HeavyWork(
             workers=settings.heavy_workers, queue=settings.heavy_queue
         )

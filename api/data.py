@@ -38,7 +38,7 @@ from geo.stats.density import DensityResult, density_from_counts, density_table
 from geo.store import PlatformRecord, etag, open_store, records_to_frame
 from geo.store.schema import record_property_schemas
 from geo.zones import ZoneLayer, get_layer
-from geo.zones.assign import assign_platforms, assign_record
+from geo.zones.assign import assign_many, assign_platforms
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 #: Coordinate systems features can be served in: WGS84 (CRS84, the default) or GCJ-02 (opt-in).
@@ -238,17 +238,18 @@ class ServiceData:
         """A new snapshot: this one with the records ``changed`` (id -> the stored record, or
         ``None`` for a deleted one) replaced, inserted or removed, at store version ``version``.
 
-        Only the changed records are assigned (:func:`geo.zones.assign.assign_record`) and
+        Only the changed records are assigned (:func:`geo.zones.assign.assign_many`) and
         serialised; the other rows' feature bytes, the zone layers and the city are shared with
         this snapshot, which stays valid for the requests still reading it. The frame and the
         nearest index are rebuilt when first asked for; filter masks and density figures start
         afresh (computed on first use, then cached). The result equals a snapshot rebuilt from
         the store at ``version`` (tests check it).
         """
+        stored = {rid: rec for rid, rec in changed.items() if rec is not None}
+        assigned = assign_many(list(stored.values()), self.city, self.layers)
         upserts = {
-            rid: assign_record(rec, self.city, self.layers)
-            for rid, rec in changed.items()
-            if rec is not None
+            rid: type(rec).model_validate(data)
+            for (rid, rec), data in zip(stored.items(), assigned, strict=True)
         }
         rows = {rid: flat_row(rec) for rid, rec in upserts.items()}
         old = self.collections["platforms"]
@@ -267,11 +268,16 @@ class ServiceData:
             new._frame_source = (base, {**pending, **{rid: upserts.get(rid) for rid in changed}})
         new._platforms = None
         source = np.array([old.position.get(fid, -1) for fid in ids], dtype=np.int64)
-        new.lon, new.lat = self.lon[source], self.lat[source]  # fresh rows are set below
-        for k, fid in enumerate(ids):
-            if fid in rows:
-                new.lon[k], new.lat[k] = rows[fid]["lon"], rows[fid]["lat"]
-        geometry = gpd.GeoSeries(shapely.points(new.lon, new.lat), crs=old.geometry.crs)
+        kept = np.flatnonzero(source >= 0)
+        fresh = np.array([k for k, fid in enumerate(ids) if fid in rows], dtype=np.intp)
+        new.lon, new.lat = np.empty(len(ids)), np.empty(len(ids))
+        new.lon[kept], new.lat[kept] = self.lon[source[kept]], self.lat[source[kept]]
+        new.lon[fresh] = [rows[ids[k]]["lon"] for k in fresh]
+        new.lat[fresh] = [rows[ids[k]]["lat"] for k in fresh]
+        points = np.empty(len(ids), dtype=object)  # the kept rows' points are shared, not rebuilt
+        points[kept] = np.asarray(old.geometry.values, dtype=object)[source[kept]]
+        points[fresh] = shapely.points(new.lon[fresh], new.lat[fresh])
+        geometry = gpd.GeoSeries(points, crs=old.geometry.crs)
         same = new.columns == self.columns
         props = old.properties if same else platform_properties(new.platforms)
         new.collections = {

@@ -13,7 +13,8 @@ transaction changed). When the links lead from the snapshot's version to the sto
 one, only those ids are fetched (:meth:`PlatformStore.records`, one query) and swapped into the
 snapshot (:meth:`ServiceData.apply`); a gap (a missed notification, an ingest by another process
 on the file store, a reconnect) that stays unexplained for :data:`GAP_GRACE_S` falls back to a
-full reload. A burst of writes is applied in one step.
+full reload. A burst of writes is applied in one step, and updates come at most every
+``coalesce_s`` (a stream of writes is applied in batches).
 
 If the store cannot be read (a database that went away), the old snapshot keeps serving reads,
 writes fail with 503, and the thread keeps retrying until the store returns.
@@ -54,11 +55,17 @@ class LiveRegistry:
         The FastAPI app whose ``state.data`` is replaced.
     poll_s
         How often the store's version is checked without a notification.
+    coalesce_s
+        Shortest time between two updates: a change that comes sooner waits for the rest of
+        it, so a stream of writes is applied in batches (at most ``1 / coalesce_s`` updates
+        a second) instead of one update per write.
     """
 
-    def __init__(self, app: Any, *, poll_s: float = 0.5) -> None:
+    def __init__(self, app: Any, *, poll_s: float = 0.5, coalesce_s: float = 0.05) -> None:
         self.app = app
         self.poll_s = poll_s
+        self.coalesce_s = coalesce_s
+        self._last_refresh = -float("inf")
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._reload_lock = threading.Lock()
@@ -206,6 +213,10 @@ class LiveRegistry:
             self._wake.clear()
             if self._stop.is_set():
                 return
+            early = self._last_refresh + self.coalesce_s - time.monotonic()
+            if early > 0 and self._stop.wait(early):  # gather the writes of the next moment
+                return
+            self._last_refresh = time.monotonic()
             try:
                 self.refresh()
                 self.last_error, backoff = None, self.poll_s

@@ -93,6 +93,13 @@ class Settings(BaseSettings):
         description="How often (s) the store is checked for other writers' changes (PostGIS "
         "also notifies at once).",
     )
+    reload_coalesce_s: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Shortest time (s) between two snapshot updates: writes that arrive within "
+        "it are applied together (an update costs about the same for one record or fifty).",
+    )
     snapshot_max_rows: int = Field(
         default=50_000,
         ge=0,

@@ -298,7 +298,7 @@ class City:
         """The adcode of the unit containing a WGS84 point, or ``None`` outside the city."""
         layer = self.units_layer
         pos = layer.index.lookup(np.array([lon], dtype=float), np.array([lat], dtype=float))[0]
-        return None if pos < 0 else str(layer.zones["zone_id"].iloc[pos])
+        return None if pos < 0 else str(layer.zone_ids[pos])
 
     def managing_adcodes(
         self, lon: ArrayLike, lat: ArrayLike, admin: ArrayLike
@@ -311,16 +311,25 @@ class City:
         x = np.asarray(lon, dtype=float)
         y = np.asarray(lat, dtype=float)
         out = np.array(admin, dtype=object, copy=True).reshape(-1)
-        areas = self.management
-        if not len(areas) or not len(out):
+        areas = self._management_rules
+        if not areas or not len(out):
             return out
         points = shapely.points(x, y)
-        for geom, area_admin, managing in zip(
-            areas.geometry.values, areas["admin_adcode"], areas["managing_adcode"], strict=True
-        ):
-            inside = shapely.covers(geom, points) & (out == str(area_admin))
-            out[inside] = str(managing)
+        for geom, area_admin, managing in areas:
+            inside = shapely.covers(geom, points) & (out == area_admin)
+            out[inside] = managing
         return out
+
+    @cached_property
+    def _management_rules(self) -> list[tuple[shapely.Geometry, str, str]]:
+        """(geometry, administrative adcode, managing adcode) of every management area."""
+        areas = self.management
+        return [
+            (geom, str(admin), str(managing))
+            for geom, admin, managing in zip(
+                areas.geometry.values, areas["admin_adcode"], areas["managing_adcode"], strict=True
+            )
+        ]
 
     def managing_adcode(self, lon: float, lat: float, admin: str | None) -> str | None:
         """:meth:`managing_adcodes` for one point."""

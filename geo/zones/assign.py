@@ -187,7 +187,7 @@ def assign_record(
     found: dict[str, str | None] = {}
     for name, layer in layers.items():
         pos = int(layer.index.lookup(lon, lat)[0])
-        found[name] = None if pos < 0 else layer.zones["zone_id"].to_numpy(dtype=object)[pos]
+        found[name] = None if pos < 0 else layer.zone_ids[pos]
     district = found.pop("districts", None)
     managing = city.managing_adcode(record.lon, record.lat, district)
     data = record.model_dump()
@@ -211,8 +211,7 @@ def assign_many(
     found: dict[str, list[str | None]] = {}
     for name, layer in layers.items():
         pos = layer.index.lookup(lon, lat)
-        ids = layer.zones["zone_id"].to_numpy(dtype=object)
-        found[name] = [None if p < 0 else ids[p] for p in pos]
+        found[name] = [None if p < 0 else layer.zone_ids[p] for p in pos]
     district = found.pop("districts", [None] * len(records))
     managing = city.managing_adcodes(lon, lat, np.array(district, dtype=object))
     out = []

@@ -68,6 +68,11 @@ class ZoneLayer:
         return area.where(~(geoms.isna() | geoms.is_empty))
 
     @cached_property
+    def zone_ids(self) -> np.ndarray:
+        """``zones["zone_id"]`` as an object array (what :attr:`index` positions point into)."""
+        return self.zones["zone_id"].to_numpy(dtype=object)
+
+    @cached_property
     def index(self) -> ZoneIndex:
         """The point-in-zone index, built on first use.
 

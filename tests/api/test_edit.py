@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,9 +36,10 @@ def registry_copy(tmp_path: Path) -> Path:
     return path
 
 
-def client_for(location: str) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    """A client of a service on ``location`` and an editor's (alice's) auth header."""
-    settings = Settings(store=location, reload_poll_s=0.05)
+def client_for(location: str, **overrides: Any) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """A client of a service on ``location`` (with settings ``overrides``) and an editor's
+    (alice's) auth header."""
+    settings = Settings(**{"store": location, "reload_poll_s": 0.05, **overrides})
     store = open_store(location)
     token = issue_token(store, role="editor", name="alice")
     store.close()

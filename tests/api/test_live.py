@@ -219,3 +219,19 @@ def test_concurrent_writes_through_one_server_all_reach_its_snapshot(editor):
     served = client.app.state.data
     assert len(served.collections["platforms"].ids) == start + 24
     assert_same_snapshot(served, ServiceData(served.settings))
+
+
+def test_a_stream_of_writes_is_applied_in_batches(store_location):
+    """Updates come at most every ``reload_coalesce_s``: writes within it are applied together."""
+    service = client_for(store_location, reload_coalesce_s=0.5)
+    client, auth = next(service)
+    live = client.app.state.live
+    before = live.updates + live.reloads
+    for i in range(24):
+        create(client, auth, name_zh=f"批量快照平台{i}")
+    assert wait_for(lambda: caught_up(client))
+    steps = live.updates + live.reloads - before
+    assert 1 <= steps <= 12  # one update per write would be 24
+    served = client.app.state.data
+    assert_same_snapshot(served, ServiceData(served.settings))
+    service.close()
