@@ -5,6 +5,13 @@ Beside ``platforms.geojson`` live ``platforms.geojson.lock`` (the writers' lock)
 ``platforms.tokens.json`` (API token hashes). Every writer, ``biomap ingest`` and the API alike,
 holds the lock from reading the registry to replacing it, so two concurrent writers never lose a
 record; the replacement is a temporary file renamed over the old one, keeping its mode.
+
+A write appends its history entries (durably) before it renames the new file into place, and
+the new file records how long the history it goes with is (``"biomap:history_bytes"``, a
+foreign member of the FeatureCollection, RFC 7946 §6.1). Entries past that length belong to a
+write that was killed before its rename, a change that never happened: readers ignore them
+and the next writer cuts them off. A file without the member (written by hand, or by an older
+biomap) goes with all of its history.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -43,6 +51,8 @@ from geo.store.schema import PlatformRecord, parse_geojson, to_geojson, validate
 
 #: How long a writer waits for another writer before giving up (seconds).
 LOCK_TIMEOUT_S = 60.0
+#: The registry file's record of its history's length (on its first line).
+_HISTORY_BYTES = re.compile(rb'\{"type": "FeatureCollection", "biomap:history_bytes": (\d+), ')
 
 
 class GeoJSONStore:
@@ -139,15 +149,35 @@ class GeoJSONStore:
         return [c for c in self._read_history() if c.id == record_id]
 
     def _read_history(self) -> Iterator[Change]:
-        if not self.history_path.exists():
+        end = self._history_end()
+        if not end:
             return
-        with self.history_path.open(encoding="utf-8") as fh:
+        with self.history_path.open("rb") as fh:
+            read = 0
             for line in fh:
+                read += len(line)
+                if read > end:
+                    return  # past the history that goes with the file
                 if line.strip():
                     try:
                         yield Change.from_dict(json.loads(line))
-                    except (json.JSONDecodeError, TypeError):
+                    except (json.JSONDecodeError, TypeError, UnicodeDecodeError):
                         continue  # a line torn by a crash mid-append: never acknowledged
+
+    def _history_end(self) -> int:
+        """The length in bytes of the history that goes with the registry file: the file's
+        ``biomap:history_bytes`` (entries past it are a killed write's), else all of it."""
+        try:
+            size = self.history_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+        try:
+            with self.path.open("rb") as fh:
+                head = fh.readline(4096)
+        except FileNotFoundError:
+            return size
+        found = _HISTORY_BYTES.match(head)
+        return size if found is None else min(size, int(found.group(1)))
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -271,7 +301,10 @@ class GeoJSONStore:
     def _commit(self, records: list[PlatformRecord], changes: list[Change]) -> None:
         """Append the history, then replace the file; if either fails, undo the append."""
         self._clean_stale_temps()
-        size = self.history_path.stat().st_size if self.history_path.exists() else 0
+        size = self._history_end()
+        if self.history_path.exists() and self.history_path.stat().st_size > size:
+            os.truncate(self.history_path, size)  # a killed write's entries: it never happened
+        end = size
         try:
             if changes:
                 seq = self._last_seq()
@@ -280,8 +313,10 @@ class GeoJSONStore:
                     seq += 1
                     change.seq = seq
                     lines.append(json.dumps(change.to_dict(), ensure_ascii=False))
-                _append_durably(self.history_path, ("\n".join(lines) + "\n").encode("utf-8"))
-            write_atomic(self.path, geojson_bytes(records))
+                entries = ("\n".join(lines) + "\n").encode("utf-8")
+                _append_durably(self.history_path, entries)
+                end += len(entries)
+            write_atomic(self.path, geojson_bytes(records, history_bytes=end))
         except BaseException:
             if changes and self.history_path.exists():
                 os.truncate(self.history_path, size)  # the change did not happen
@@ -291,11 +326,10 @@ class GeoJSONStore:
         """The sequence number of the history's last entry (0 for none)."""
         if not self.history_path.exists():
             return 0
+        end = self._history_end()
         with self.history_path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            end = fh.tell()
             fh.seek(max(0, end - 65536))
-            for line in reversed(fh.read().splitlines()):
+            for line in reversed(fh.read(end - max(0, end - 65536)).splitlines()):
                 try:
                     return int(json.loads(line)["seq"])
                 except (ValueError, KeyError, TypeError):
@@ -327,10 +361,13 @@ def _thread_lock(lock_file: str) -> threading.RLock:
         return _THREAD_LOCKS.setdefault(key, threading.RLock())
 
 
-def geojson_bytes(records: list[PlatformRecord]) -> bytes:
-    """The registry file's content: a FeatureCollection with one Feature per line (UTF-8)."""
+def geojson_bytes(records: list[PlatformRecord], *, history_bytes: int | None = None) -> bytes:
+    """The registry file's content: a FeatureCollection with one Feature per line (UTF-8);
+    with ``history_bytes``, the length of the history it goes with (the store's own file)."""
     feats = [json.dumps(f, ensure_ascii=False) for f in to_geojson(records)["features"]]
-    return ('{"type": "FeatureCollection", "features": [\n' + ",\n".join(feats) + "\n]}\n").encode()
+    member = "" if history_bytes is None else f'"biomap:history_bytes": {history_bytes}, '
+    head = '{"type": "FeatureCollection", ' + member + '"features": [\n'
+    return (head + ",\n".join(feats) + "\n]}\n").encode()
 
 
 @dataclass

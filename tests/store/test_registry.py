@@ -140,29 +140,59 @@ else:
 """
 
 
+def killed_mid_write(store: GeoJSONStore, target: str) -> list[str]:
+    """Run a writer of ``target`` (registry or tokens) on ``store`` in a process killed by
+    SIGKILL between writing its temp file and renaming it; the temp files left beside."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_MID_WRITE, str(store.path), target],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    return [p.name.split(".")[2] for p in store.path.parent.glob(".*.tmp")]
+
+
 def test_a_killed_writers_temp_files_are_removed_by_the_next_write(tmp_path):
     store = GeoJSONStore(tmp_path / "p.geojson")
     store.save(validate_records([good()])[0])
-    root = Path(__file__).resolve().parents[2]
-
-    def killed_mid_write(target):
-        done = subprocess.run(
-            [sys.executable, "-c", _KILLED_MID_WRITE, str(store.path), target],
-            cwd=root,
-            env={**os.environ, "PYTHONPATH": str(root)},
-            capture_output=True,
-            check=False,
-        )
-        assert done.returncode == -signal.SIGKILL, done.stderr
-        return [p.name.split(".")[2] for p in tmp_path.glob(".*.tmp")]
-
-    assert killed_mid_write("tokens") == ["tokens"]
-    assert killed_mid_write("registry") == ["geojson"]  # it removed the tokens' temp first
+    assert killed_mid_write(store, "tokens") == ["tokens"]
+    assert killed_mid_write(store, "registry") == ["geojson"]  # it removed the tokens' temp
     other = tmp_path / ".p.geojson.x.geojson.abcd1234.tmp"  # another store's (p.geojson.x.geojson)
     other.write_text("in flight")
     assert [r.id for r in store.load()] == ["gz-test"]  # the killed write never happened
     store.save(validate_records([good(), good(id="gz-two")])[0])
     assert [p.name for p in tmp_path.glob(".*.tmp")] == [other.name]
+
+
+def test_a_killed_writes_history_entry_is_never_shown_and_then_cut_off(tmp_path):
+    store = GeoJSONStore(tmp_path / "p.geojson")
+    store.save(validate_records([good()])[0])
+    killed_mid_write(store, "registry")  # its history entry is appended, its rename never ran
+    assert "gz-killed" in store.history_path.read_text(encoding="utf-8")
+    assert store.history("gz-killed") == []  # a change that never happened
+    assert [c.op for c in store.history("gz-test")] == ["ingest"]
+    store.save(validate_records([good(), good(id="gz-two")])[0])
+    assert "gz-killed" not in store.history_path.read_text(encoding="utf-8")
+    assert store.history("gz-two")[0].seq == store.history("gz-test")[0].seq + 1
+    assert [r.id for r in store.load()] == ["gz-test", "gz-two"]
+
+
+def test_a_file_without_its_history_length_goes_with_all_of_it(tmp_path):
+    """A registry written by hand (or an older biomap) keeps the history beside it whole."""
+    store = GeoJSONStore(tmp_path / "p.geojson")
+    store.save(validate_records([good()])[0])
+    assert store.path.read_text(encoding="utf-8").startswith(
+        '{"type": "FeatureCollection", "biomap:history_bytes": '
+    )
+    data = json.loads(store.path.read_text(encoding="utf-8"))
+    del data["biomap:history_bytes"]
+    store.path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert [c.op for c in store.history("gz-test")] == ["ingest"]
+    store.save(validate_records([good(), good(id="gz-two")])[0])
+    assert [c.seq for c in store.history("gz-two")] == [2]
 
 
 def test_invalid_file_lists_problems(tmp_path):
