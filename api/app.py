@@ -20,7 +20,7 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 
 import geo
-from api.auth import read_access
+from api.auth import TokenCache, read_access
 from api.data import ServiceData
 from api.errors import PROBLEM_JSON, HeadMiddleware, RequestIdMiddleware, install_error_handlers
 from api.heavy import HeavyWork
@@ -119,6 +119,7 @@ def create_app(
         static_url="/static/docs",
     )
     app.state.settings = settings
+    app.state.token_cache = TokenCache()
     install_error_handlers(app)
     for module in (
         landing,

@@ -24,7 +24,7 @@ import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from fastapi import Request, Security
@@ -32,7 +32,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import ForbiddenError, TooManyAttemptsError, UnauthorizedError
 from geo.auth import Role, authenticate, has_role
-from geo.store.base import TokenRecord
+from geo.store.base import TokenRecord, TokenStore
 
 log = logging.getLogger("biomap.api.auth")
 
@@ -117,6 +117,39 @@ class FailureLimiter:
 _LIMITER_LOCK = threading.Lock()
 
 
+class TokenCache:
+    """Tokens found in the store, kept while its :meth:`~geo.store.base.TokenStore.stamp`
+    stays the same (a new or revoked token anywhere changes it; ``None`` keeps nothing).
+
+    Only tokens that exist are kept (unknown hashes are asked again, so guesses cannot fill
+    it), at most ``max_entries``. Thread-safe.
+    """
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._stamp: Hashable | None = None
+        self._found: dict[str, TokenRecord] = {}
+
+    def find(self, tokens: TokenStore, token_hash: str) -> TokenRecord | None:
+        """``tokens.find(token_hash)``, from what is kept when the stamp allows."""
+        stamp = tokens.stamp()
+        if stamp is None:
+            return tokens.find(token_hash)
+        with self._lock:
+            if stamp != self._stamp:
+                self._found.clear()
+                self._stamp = stamp
+            elif (hit := self._found.get(token_hash)) is not None:
+                return hit
+        record = tokens.find(token_hash)
+        if record is not None:
+            with self._lock:
+                if self._stamp == stamp and len(self._found) < self.max_entries:
+                    self._found[token_hash] = record
+        return record
+
+
 def limiter_of(request: Request) -> FailureLimiter:
     """The app's :class:`FailureLimiter`, made from its settings on first use."""
     state = request.app.state
@@ -186,7 +219,9 @@ def check_token(request: Request, needed: Role) -> TokenRecord:
     scheme, _, plaintext = header.partition(" ")
     record = None
     if scheme.lower() == "bearer":
-        record = authenticate(request.app.state.data.store.tokens(), plaintext.strip())
+        cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
+        tokens = request.app.state.data.store.tokens()
+        record = authenticate(tokens, plaintext.strip(), find=cache and cache.find)
     if record is None:
         limiter.fail(client)
         log.warning("auth: unknown or malformed token from %s", client)

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from typing import Literal, get_args
 
 from geo.errors import TokenError
@@ -79,16 +80,22 @@ def create_token(store: TokenStore, *, name: str, role: str) -> tuple[str, Token
     return plaintext, record
 
 
-def authenticate(store: TokenStore, plaintext: str) -> TokenRecord | None:
+def authenticate(
+    store: TokenStore,
+    plaintext: str,
+    *,
+    find: Callable[[TokenStore, str], TokenRecord | None] | None = None,
+) -> TokenRecord | None:
     """The record of token ``plaintext``, revoked or not; ``None`` if malformed or unknown.
 
     A revoked token is returned (check ``record.revoked``) so the caller can tell "revoked"
-    (403) from "unknown" (401).
+    (403) from "unknown" (401). ``find(store, hash)`` looks the hash up instead of
+    ``store.find`` (the API's :class:`api.auth.TokenCache`).
     """
     if not well_formed(plaintext):
         return None
     digest = hash_token(plaintext)
-    record = store.find(digest)
+    record = store.find(digest) if find is None else find(store, digest)
     if record is None or not hmac.compare_digest(record.hash, digest):
         return None
     return record

@@ -29,8 +29,15 @@ def _row(row: tuple[Any, ...]) -> TokenRecord:
 class PgTokenStore:
     """Token hashes in ``api_tokens`` (timestamps come back as UTC ISO 8601)."""
 
-    def __init__(self, cursor: CursorFactory) -> None:
+    def __init__(self, cursor: CursorFactory, *, stamp: Callable[[], int | None]) -> None:
         self._cursor = cursor
+        self._stamp = stamp
+
+    def stamp(self) -> int | None:
+        """Changes on every ``biomap_tokens`` notification (a trigger sends one on every change
+        of the table) while the store's :meth:`~geo.store.postgis.PostGISStore.listen` is
+        connected; ``None`` otherwise."""
+        return self._stamp()
 
     def all(self) -> list[TokenRecord]:
         """Every token, oldest (first added) first."""

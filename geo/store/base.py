@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -247,6 +247,11 @@ class TokenStore(Protocol):
 
     def revoke(self, id_or_name: str) -> TokenRecord:
         """Mark a token revoked (raise :class:`geo.errors.RecordNotFoundError` if unknown)."""
+        ...
+
+    def stamp(self) -> Hashable | None:
+        """A value that changes whenever any token is added or revoked, by any process; ``None``
+        when that cannot be known at the moment (then no answer may be reused)."""
         ...
 
 

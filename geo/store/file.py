@@ -463,6 +463,15 @@ class FileTokenStore:
         """The token with this hash, or ``None``."""
         return next((t for t in self.all() if t.hash == token_hash), None)
 
+    def stamp(self) -> tuple[int, int, int, int] | str:
+        """The token file's inode, mtime, ctime and size (every write replaces the file and
+        changes its size: a new token, or a revocation's date)."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return "missing"
+        return (st.st_ino, st.st_mtime_ns, st.st_ctime_ns, st.st_size)
+
     def add(self, token: TokenRecord) -> None:
         """Keep a new token."""
         with self._registry.locked():

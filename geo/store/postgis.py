@@ -32,6 +32,7 @@ Large tables. The API pages through the registry without loading it:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import math
 import threading
@@ -65,6 +66,8 @@ log = logging.getLogger("biomap.store")
 LOCK_KEY = 0x62696F6D6170_00
 #: The channel :meth:`PostGISStore.listen` listens on; the payload is :func:`notice`.
 CHANNEL = "biomap_registry"
+#: The channel a trigger on ``api_tokens`` notifies on every change of the tokens.
+TOKENS_CHANNEL = "biomap_tokens"
 #: A notification lists the changed ids only below this size (PostgreSQL stops at 8,000 bytes).
 NOTICE_MAX_BYTES = 7000
 #: What :meth:`PostGISStore.listen` calls: ``callback(version, changed ids or None)``.
@@ -150,6 +153,10 @@ class PostGISStore:
         self._lock_timeout = lock_timeout
         self._schema_ok = False
         self._cache: tuple[str, list[PlatformRecord]] | None = None
+        #: Bumped on every token notification and (re)connection of :meth:`listen`; ``None``
+        #: while no listener is connected (token changes would go unseen).
+        self._token_stamp: int | None = None
+        self._token_stamps = itertools.count(1)
 
     def __repr__(self) -> str:
         return f"PostGISStore({self.location!r})"
@@ -531,7 +538,7 @@ class PostGISStore:
 
     def tokens(self) -> PgTokenStore:
         """The token hashes in the ``api_tokens`` table."""
-        return PgTokenStore(self._cursor)
+        return PgTokenStore(self._cursor, stamp=lambda: self._token_stamp)
 
     # -- change notifications -----------------------------------------------------------------
 
@@ -574,20 +581,28 @@ class PostGISStore:
             delay = min(delay * 2, max_backoff)
 
     def _listen_once(self, callback: Listener, stop_event: threading.Event) -> None:
-        with self._db.connect() as conn:
-            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
-            row = conn.execute("SELECT version FROM biomap_registry_version").fetchone()
-            _call(callback, str(row[0] if row else 0), None)  # what changed while away: unknown
-            idle = 0.0
-            while not stop_event.is_set():
-                got = False
-                for note in conn.notifies(timeout=0.5):
-                    got = True
-                    _call(callback, *parse_notice(note.payload))
-                idle = 0.0 if got else idle + 0.5
-                if idle >= 10.0:  # a silent network loses a session quietly: ask now and then
-                    conn.execute("")
-                    idle = 0.0
+        try:
+            with self._db.connect() as conn:
+                for channel in (CHANNEL, TOKENS_CHANNEL):
+                    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+                self._token_stamp = next(self._token_stamps)  # changes while away: unknown
+                row = conn.execute("SELECT version FROM biomap_registry_version").fetchone()
+                _call(callback, str(row[0] if row else 0), None)  # and the registry's too
+                idle = 0.0
+                while not stop_event.is_set():
+                    got = False
+                    for note in conn.notifies(timeout=0.5):
+                        got = True
+                        if note.channel == TOKENS_CHANNEL:
+                            self._token_stamp = next(self._token_stamps)
+                        else:
+                            _call(callback, *parse_notice(note.payload))
+                    idle = 0.0 if got else idle + 0.5
+                    if idle >= 10.0:  # a silent network loses a session quietly: ask now and then
+                        conn.execute("")
+                        idle = 0.0
+        finally:
+            self._token_stamp = None
 
 
 def notice(version: int, ids: list[str]) -> str:

@@ -24,10 +24,10 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.auth import FailureLimiter, require_admin, require_editor
+from api.auth import FailureLimiter, TokenCache, require_admin, require_editor
 from api.rawcache import ResponseCacheMiddleware
 from api.settings import Settings
-from geo.auth import create_token
+from geo.auth import create_token, hash_token
 from geo.store import DEFAULT_REGISTRY, open_store
 from geo.store.base import TokenRecord
 
@@ -388,3 +388,48 @@ def test_no_token_in_uvicorn_logs(store_path, tokens, caplog):
     assert len(access) >= 17  # every request above, logged in uvicorn's access format
     assert any(r.name == "uvicorn.error" and r.exc_info for r in caplog.records)
     assert _leaks(caplog.text, tokens, [unknown]) == []
+
+
+class _Counting:
+    """A real token store, counting the lookups that reach it."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.finds = 0
+
+    def find(self, token_hash: str) -> TokenRecord | None:
+        self.finds += 1
+        return self.inner.find(token_hash)
+
+    def stamp(self):
+        return self.inner.stamp()
+
+
+def test_the_token_cache_keeps_found_tokens_until_any_token_changes(tmp_path):
+    path = tmp_path / "platforms.geojson"
+    shutil.copy(DEFAULT_REGISTRY, path)
+    tokens = _Counting(open_store(path).tokens())
+    plaintext, record = create_token(tokens.inner, name="cached", role="editor")
+    cache = TokenCache()
+    digest = hash_token(plaintext)
+    assert cache.find(tokens, digest) == record
+    assert cache.find(tokens, digest) == record
+    assert tokens.finds == 1  # the second check was answered from the cache
+    for _ in range(2):
+        assert cache.find(tokens, hash_token("bm_" + "x" * 43)) is None
+    assert tokens.finds == 3  # unknown hashes are asked every time (guesses cannot fill it)
+    tokens.inner.revoke(record.id)  # any change of the tokens drops what was kept
+    assert cache.find(tokens, digest).revoked
+    assert tokens.finds == 4
+
+
+def test_the_token_cache_keeps_nothing_while_the_store_cannot_tell_changes(pg_url):
+    """A PostGIS store only tells changes while its listener is connected (a server's)."""
+    with open_store(pg_url) as store:
+        tokens = _Counting(store.tokens())
+        plaintext, _ = create_token(tokens.inner, name="not-cached", role="viewer")
+        assert tokens.stamp() is None
+        cache = TokenCache()
+        for _ in range(2):
+            assert cache.find(tokens, hash_token(plaintext)) is not None
+        assert tokens.finds == 2

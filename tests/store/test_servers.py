@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
+from geo.auth import hash_token
 from geo.store import DEFAULT_REGISTRY, open_store
 from tests.pg import Cluster
 from tests.servers import new_platform, seed, serving
@@ -106,6 +107,19 @@ def test_two_servers_on_one_postgis_see_each_others_edits_within_a_second(pg_url
         assert seconds_until(lambda: rid not in listed_ids(b.url)) < 5.0
         assert seconds_until(lambda: density_total(b.url) == before) < 5.0
         assert httpx.get(f"{b.url}{ITEMS}/{rid}").status_code == 404
+
+        # The token, checked (and kept) by both, revoked from another session: both refuse it.
+        with open_store(pg_url) as store:
+            tokens = store.tokens()
+            found = tokens.find(hash_token(auth["Authorization"].removeprefix("Bearer ")))
+            assert found is not None
+            tokens.revoke(found.id)
+
+        def refused(url: str) -> bool:
+            answer = httpx.delete(f"{url}{ITEMS}/gz-no-such", headers={**auth, "If-Match": "*"})
+            return answer.status_code == 403
+
+        assert seconds_until(lambda: refused(a.url) and refused(b.url)) < 5.0
 
 
 @pytest.fixture
