@@ -105,13 +105,15 @@ def conformance_page(request: Request, lang: str, classes: list[str]) -> str:
     )
 
 
-def _collection_row(request: Request, coll: Collection, lang: str) -> list[str]:
+def _collection_row(request: Request, coll: Collection, lang: str, data: ServiceData) -> list[str]:
     path = f"/collections/{coll.id}"
     flag = tr(lang, "暂定", "provisional") if coll.provisional else ""
+    # direct mode holds no platform rows: the store's count (an estimate above 10,000)
+    count = data.platform_count if data.direct and coll.kind == "platforms" else len(coll.ids)
     return [
         a(_html_href(request, path, lang), _title(coll, lang)),
         f"<code>{esc(coll.id)}</code>",
-        esc(len(coll.ids)),
+        esc(count),
         esc(flag),
         a(_html_href(request, f"{path}/items", lang), tr(lang, "要素", "items")),
     ]
@@ -120,7 +122,7 @@ def _collection_row(request: Request, coll: Collection, lang: str) -> list[str]:
 def collections_page(request: Request, lang: str, data: ServiceData) -> str:
     """Every collection with its size and links."""
     head = [tr(lang, "名称", "Title"), "id", tr(lang, "要素数", "Features"), "", ""]
-    rows = [_collection_row(request, c, lang) for c in data.collections.values()]
+    rows = [_collection_row(request, c, lang, data) for c in data.collections.values()]
     return page(
         request,
         lang=lang,

@@ -7,12 +7,14 @@ is forced with ``snapshot_max_rows=0``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 
+from geo.store import DEFAULT_REGISTRY, open_store
 from tests.api.conftest import SHIPPED_LAYERS, assert_problem, make_client
 
 ITEMS = "/collections/platforms/items"
@@ -232,3 +234,18 @@ def test_the_html_items_page_in_direct_mode(snap, direct):
     assert r.status_code == 200
     assert "161" in r.text
     assert r.text.count("</tr>") == snap.get(f"{ITEMS}?limit=5&f=html").text.count("</tr>")
+
+
+def test_the_html_collections_page_counts_the_stored_platforms(snap, direct):
+    def platforms_cell(client: TestClient) -> str:
+        r = client.get("/collections?f=html")
+        assert r.status_code == 200
+        found = re.search(r"<code>platforms</code></td>\s*<td[^>]*>([^<]*)</td>", r.text)
+        assert found, r.text[:2000]
+        return found.group(1)
+
+    assert (
+        platforms_cell(direct)
+        == platforms_cell(snap)
+        == str(len(open_store(DEFAULT_REGISTRY).load()))
+    )
